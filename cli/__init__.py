@@ -1,0 +1,1 @@
+"""The s2fuzz command line (standard library only)."""

@@ -1,0 +1,190 @@
+"""Compiling: our code with -Werror, each kernel's pgtable.c as it is.
+
+Objects are cached under build/obj by a hash of the compiler command and
+every input that can change them (the source, all our headers, the kernel's
+files), so a rebuild compiles only what changed and never reuses a stale
+object.  Each kernel and its adapter become one relocatable object whose only
+global symbol is that kernel's struct s2_target: so any number of kernels
+live side by side in one binary.
+"""
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from .errors import UsageError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CC = os.environ.get("CC", "clang")
+
+OUR_CFLAGS = ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-Werror",
+              "-g"]
+# The adapter includes kernel headers: GNU C, and their warnings are theirs.
+ADAPTER_CFLAGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-g"]
+# pgtable.c is built as the kernel builds it (GNU C, no strict aliasing,
+# wrapping signed arithmetic), with its own warnings tolerated.
+KERNEL_CFLAGS = ["-std=gnu11", "-w", "-g", "-fno-strict-aliasing", "-fwrapv",
+                 "-fno-common"]
+
+FLAVOURS = {
+    "address": ["-O1", "-fno-omit-frame-pointer",
+                "-fsanitize=address,undefined",
+                "-fno-sanitize-recover=undefined"],
+    "none": ["-O2"],
+}
+
+RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
+                   "targets/runtime/table.c", "targets/runtime/trace.c",
+                   "oracle/desc.c", "fuzz/seq.c", "fuzz/run.c"]
+ADAPTER_SOURCES = ["targets/adapter/adapter.c"]
+
+
+def _headers_digest():
+    h = hashlib.sha1()
+    for path in sorted(glob.glob(os.path.join(ROOT, "**", "*.h"),
+                                 recursive=True)):
+        if "/build/" in path:
+            continue
+        h.update(path.encode())
+        with open(path, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+class Builder:
+    def __init__(self, build_dir, flavour, log=None):
+        if flavour not in FLAVOURS:
+            raise UsageError(f"unknown sanitizer '{flavour}' "
+                             f"(choose from {', '.join(FLAVOURS)})")
+        self.build_dir = build_dir
+        self.flavour = flavour
+        self.flags = FLAVOURS[flavour]
+        self.log = log or (lambda msg: print(msg, file=sys.stderr))
+        self.obj_dir = os.path.join(build_dir, "obj")
+        os.makedirs(self.obj_dir, exist_ok=True)
+        self.headers = _headers_digest()
+        self._check_tools()
+
+    @staticmethod
+    def _check_tools():
+        for tool, package in ((CC, "clang"), ("ld", "binutils"),
+                              ("objcopy", "binutils")):
+            if not shutil.which(tool):
+                raise UsageError(f"{tool} not found: run ./build.sh as root, "
+                                 f"or apt-get install {package}")
+
+    def _cached(self, key, out_name, produce):
+        digest = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
+        out = os.path.join(self.obj_dir, f"{digest}-{out_name}")
+        if not os.path.exists(out):
+            fd, tmp = tempfile.mkstemp(dir=self.obj_dir, suffix=".tmp")
+            os.close(fd)
+            try:
+                produce(tmp)
+                os.rename(tmp, out)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        return out
+
+    def _run(self, cmd, what):
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode:
+            errors = [l for l in proc.stderr.splitlines() if "error" in l]
+            first = (errors or proc.stderr.strip().splitlines()
+                     or ["failed"])[0]
+            raise UsageError(f"{what}: {first}")
+
+    def compile(self, source, flags, includes=(), extra_inputs=(), what=None):
+        path = source if os.path.isabs(source) else os.path.join(ROOT, source)
+        with open(path, "rb") as f:
+            content = f.read()
+        cmd = [CC, *flags, *self.flags, *includes, "-c", path]
+        key = (cmd, hashlib.sha1(content).hexdigest(), self.headers,
+               tuple(extra_inputs))
+        name = os.path.basename(source).replace(".c", ".o")
+        return self._cached(key, name, lambda out: self._run(
+            [*cmd, "-o", out], what or f"compiling {source}"))
+
+    def runtime_objects(self):
+        return [self.compile(s, OUR_CFLAGS) for s in RUNTIME_SOURCES]
+
+    def kernel_object(self, kernel):
+        """One relocatable object: pgtable.c + adapter, one global symbol."""
+        include = os.path.join(kernel.src, "arch/arm64/include")
+        shim = os.path.join(ROOT, "targets/shim/include")
+        runtime = os.path.join(ROOT, "targets/runtime")
+        inputs = []
+        for f in ("arch/arm64/kvm/hyp/pgtable.c",
+                  "arch/arm64/include/asm/kvm_pgtable.h",
+                  "arch/arm64/include/asm/stage2_pgtable.h"):
+            with open(os.path.join(kernel.src, f), "rb") as fh:
+                inputs.append(hashlib.sha1(fh.read()).hexdigest())
+        api_macro = "-DS2_API_" + kernel.api.upper().replace("-", "_")
+        pgtable = self.compile(
+            os.path.join(kernel.src, "arch/arm64/kvm/hyp/pgtable.c"),
+            [*KERNEL_CFLAGS, api_macro],
+            ["-I", include, "-I", shim, "-I", runtime],
+            inputs, what=f"{kernel.spec}: pgtable.c does not compile")
+        adapter_flags = [*ADAPTER_CFLAGS, api_macro,
+                         f"-DS2_TARGET_SYMBOL={kernel.ident}"]
+        system = ["-isystem", include, "-isystem", shim, "-I", runtime]
+        adapters = [self.compile(s, adapter_flags, system, inputs,
+                                 what=f"{kernel.spec}: adapter")
+                    for s in (*ADAPTER_SOURCES,
+                              f"targets/adapter/gen-{kernel.api}.c")]
+        key = ("ld-r", kernel.ident, pgtable, *adapters)
+
+        def link(out):
+            self._run(["ld", "-r", "-o", out, pgtable, *adapters],
+                      f"{kernel.spec}: ld -r")
+            self._run(["objcopy", f"--keep-global-symbol={kernel.ident}",
+                       out], f"{kernel.spec}: objcopy")
+        return self._cached(key, f"{kernel.ident}.o", link)
+
+    def program(self, main_source, kernels, name):
+        """Links main_source with the runtime and the given kernels."""
+        kernel_objs, seen = [], set()
+        for k in kernels:
+            if k.ident not in seen:
+                seen.add(k.ident)
+                kernel_objs.append(self.kernel_object(k))
+        registry = self._registry(kernels)
+        objs = [self.compile(main_source, OUR_CFLAGS), registry,
+                *self.runtime_objects(), *kernel_objs]
+        out_dir = os.path.join(self.build_dir, "bin", self.flavour)
+        os.makedirs(out_dir, exist_ok=True)
+        tag = hashlib.sha1(repr([k.spec for k in kernels]).encode()).hexdigest()[:10]
+        linked = self._cached(("link", objs, self.flags), name, lambda out:
+                              self._run([CC, *self.flags, "-o", out, *objs],
+                                        f"linking {name}"))
+        dest = os.path.join(out_dir, f"{name}-{tag}")
+        if not os.path.exists(dest) or not os.path.samefile(dest, linked):
+            tmp = dest + ".tmp"
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            os.link(linked, tmp)
+            os.rename(tmp, dest)
+        return dest
+
+    def _registry(self, kernels):
+        lines = ['#include "fuzz/registry.h"', ""]
+        for ident in dict.fromkeys(k.ident for k in kernels):
+            lines.append(f"extern const struct s2_target {ident};")
+        lines += ["", "const struct s2_named_target s2_registry[] = {"]
+        for k in kernels:
+            name = k.spec.replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'\t{{ "{name}", &{k.ident} }},')
+        lines += ["};", f"const unsigned int s2_registry_size = {len(kernels)};", ""]
+        text = "\n".join(lines)
+        digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+        path = os.path.join(self.obj_dir, f"registry-{digest}.c")
+        if not os.path.exists(path):
+            fd, tmp = tempfile.mkstemp(dir=self.obj_dir, suffix=".tmp")
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.rename(tmp, path)
+        return self.compile(path, [*OUR_CFLAGS, "-I", ROOT])

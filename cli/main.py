@@ -1,0 +1,99 @@
+"""s2fuzz: fuzz and differentially test arm64 KVM stage-2 page-table code.
+
+Exit status: 0 clean, 1 a finding, 2 bad input or a build error.
+"""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+from . import build, kernels
+from .errors import UsageError
+
+EXIT_FINDING = 1
+EXIT_USAGE = 2
+BUILD_DIR = os.path.join(build.ROOT, "build")
+
+
+def _warn(msg):
+    print(msg, file=sys.stderr)
+
+
+def _kernel_list(text):
+    specs = [s for s in text.split(",") if s]
+    if not specs:
+        raise UsageError("--kernels needs at least one kernel spec")
+    return [kernels.resolve(s, BUILD_DIR, _warn) for s in specs]
+
+
+def _replay_binary(args):
+    builder = build.Builder(BUILD_DIR, args.sanitizer)
+    return builder.program("fuzz/replay.c", _kernel_list(args.kernels),
+                           "s2replay")
+
+
+def cmd_build(args):
+    path = _replay_binary(args)
+    print(path)
+    return 0
+
+
+def cmd_replay(args):
+    binary = _replay_binary(args)
+    flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace))
+             if on]
+    proc = subprocess.run([binary, *flags, *args.files])
+    if proc.returncode < 0:
+        name = signal.Signals(-proc.returncode).name
+        _warn(f"s2fuzz: replay died with {name}: a finding (see above)")
+        return EXIT_FINDING
+    return proc.returncode
+
+
+def _parser():
+    p = argparse.ArgumentParser(
+        prog="s2fuzz", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    kernels_help = ("comma-separated kernel specs: linux-6.1, linux-6.12, a "
+                    "kernel tree DIR, or SPEC+PATCH (default: %(default)s)")
+    default_kernels = ",".join(kernels.DEFAULT_KERNELS)
+
+    def add_common(cmd):
+        cmd.add_argument("--kernels", default=default_kernels,
+                         metavar="SPEC,...", help=kernels_help)
+        cmd.add_argument("--sanitizer", default="address",
+                         choices=sorted(build.FLAVOURS),
+                         help="build flavour (default: %(default)s)")
+
+    b = sub.add_parser("build", help="extract the kernels and build the "
+                       "replay binary; prints its path",
+                       description="Extracts the files under test of each "
+                       "kernel and builds the replay binary for them.")
+    add_common(b)
+    b.set_defaults(func=cmd_build)
+
+    r = sub.add_parser("replay", help="run op-language reproducers on each "
+                       "kernel", description="Runs each reproducer on every "
+                       "kernel. Exit 0 clean, 1 finding, 2 bad input.")
+    add_common(r)
+    r.add_argument("--dump", action="store_true",
+                   help="print each kernel's final mapping as op lines")
+    r.add_argument("--trace", action="store_true",
+                   help="print the event log of every op")
+    r.add_argument("files", nargs="+", metavar="FILE")
+    r.set_defaults(func=cmd_replay)
+    return p
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print(f"s2fuzz: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

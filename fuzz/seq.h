@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One test case: a sequence of operations, in its binary form (for the
+ * fuzzers: every byte string decodes to a valid sequence) and its text form
+ * (for people).  Neither form knows about a kernel version.
+ */
+#ifndef S2FUZZ_SEQ_H
+#define S2FUZZ_SEQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ops.h"
+
+#define S2_PAGE_SHIFT 12
+#define S2_PAGE_SIZE (1ULL << S2_PAGE_SHIFT)
+
+enum s2_op_kind {
+#define S2_OP_ENUM(e, word, a0, a1, a2, a3, help) S2_OP_##e,
+	S2_OPS(S2_OP_ENUM)
+#undef S2_OP_ENUM
+	S2_OP_COUNT
+};
+
+/* Permissions and attributes in the op language (not the kernel's enum). */
+#define S2_PROT_R 0x1
+#define S2_PROT_W 0x2
+#define S2_PROT_X 0x4
+#define S2_PROT_DEVICE 0x8
+#define S2_PROT_MASK 0xf
+
+/* CPU features modelled for a whole sequence. */
+#define S2_FEAT_FWB 0x1
+#define S2_FEAT_TLB_RANGE 0x2
+#define S2_FEAT_MASK 0x3
+
+#define S2_IPA_BITS_DEFAULT 40
+#define S2_IPA_BITS_MIN 32
+#define S2_IPA_BITS_MAX 44
+/* Output addresses must fit bits 47:12 of a descriptor (no LPA2). */
+#define S2_PA_BITS 48
+#define S2_MAX_OPS 512
+
+/*
+ * The memslot: a vCPU fault on IPA maps this PA.  It sits above every IPA
+ * the harness allows, so guest memory never aliases a table page.
+ */
+#define S2_MEMSLOT_PA(ipa) ((ipa) + (1ULL << S2_IPA_BITS_MAX))
+
+struct s2_op {
+	uint8_t kind;		/* enum s2_op_kind */
+	uint8_t prot;		/* S2_PROT_* (map, fault, relax) */
+	bool page;		/* fault: force the page granule */
+	uint8_t count;		/* owner: ID; memcache: pages */
+	uint64_t ipa;
+	uint64_t size;
+	uint64_t pa;
+	unsigned int line;	/* text line it came from, 0 if decoded */
+};
+
+struct s2_seq {
+	unsigned int features;	/* S2_FEAT_* */
+	unsigned int ipa_bits;
+	unsigned int nr_ops;
+	struct s2_op ops[S2_MAX_OPS];
+};
+
+/*
+ * Binary form: a 4-byte header (features, IPA size, 2 reserved bytes) then
+ * fixed 16-byte records, so byte-level mutations stay meaningful:
+ *   [0] op kind            [1] prot | page<<4, or the count
+ *   [2..6] IPA in pages    [7..10] size in pages   [11..15] PA in pages
+ * Out-of-range values fold into valid ones (addresses into a small window so
+ * operations collide); in-range values decode to themselves.
+ */
+#define S2_BIN_HEADER 4
+#define S2_BIN_RECORD 16
+/* Folded IPAs land in [0, 4 GiB): a few 1G blocks' worth. */
+#define S2_FOLD_WINDOW (4ULL << 30)
+
+void s2_seq_init(struct s2_seq *seq);
+void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq);
+/* Returns the number of bytes written; buf holds S2_BIN_HEADER + 16 * nr_ops. */
+size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len);
+
+/*
+ * Parses the text form.  On error returns -1 with "file:line: message" in
+ * err (no trailing newline).
+ */
+int s2_seq_parse(const char *text, const char *file, struct s2_seq *seq,
+		 char *err, size_t errlen);
+void s2_seq_print(const struct s2_seq *seq, FILE *out);
+void s2_op_print(const struct s2_seq *seq, const struct s2_op *op, FILE *out);
+void s2_prot_format(unsigned int prot, char buf[8]);
+void s2_size_format(uint64_t size, char buf[32]);
+void s2_ops_help(FILE *out);
+
+const char *s2_op_name(unsigned int kind);
+
+#endif /* S2FUZZ_SEQ_H */

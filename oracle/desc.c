@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "desc.h"
+
+void s2_desc_prot_letters(uint64_t pte, char buf[8])
+{
+	char *p = buf;
+
+	if (pte & S2_DESC_S2AP_R)
+		*p++ = 'r';
+	if (pte & S2_DESC_S2AP_W)
+		*p++ = 'w';
+	if (!(pte & S2_DESC_XN))
+		*p++ = 'x';
+	if (s2_desc_memattr(pte) == S2_MEMATTR_DEVICE)
+		*p++ = 'd';
+	if (p == buf)
+		*p++ = '-';
+	*p = '\0';
+}
+
+void s2_desc_describe(uint64_t pte, int level, char *buf, size_t len)
+{
+	char prot[8];
+
+	if (!pte) {
+		snprintf(buf, len, "0");
+	} else if (!s2_desc_valid(pte)) {
+		if (pte == S2_DESC_LOCKED)
+			snprintf(buf, len, "locked");
+		else
+			snprintf(buf, len, "invalid owner %" PRIu64,
+				 (uint64_t)((pte & S2_DESC_OWNER_MASK) >> 2));
+	} else if (s2_desc_is_table(pte, level)) {
+		snprintf(buf, len, "table 0x%" PRIx64, s2_desc_pa(pte));
+	} else {
+		s2_desc_prot_letters(pte, prot);
+		snprintf(buf, len, "%s 0x%" PRIx64 " %s%s (0x%" PRIx64 ")",
+			 level == S2_LAST_LEVEL ? "page" : "block",
+			 s2_desc_pa(pte), prot,
+			 pte & S2_DESC_AF ? "" : " old", pte);
+	}
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * API generation "visit-ctx" (linux 6.12): visitors take a
+ * kvm_pgtable_visit_ctx; faults walk shared (cmpxchg, a locked invalid PTE
+ * during break-before-make) and free detached tables through
+ * free_unlinked_table, which KVM defers past an RCU grace period; split and
+ * ranged test_clear_young exist; levels are s8.
+ */
+#include "../runtime/runtime.h"
+#include "adapter.h"
+
+const char s2_gen_api[] = "visit-ctx";
+
+/*
+ * stage2_free_unlinked_table(): KVM frees through call_rcu.  A walker that
+ * is not shared holds the write lock, so nothing else can see the table and
+ * it is freed at once (poisoned); under a shared walk it waits for the grace
+ * period at the end of the op.
+ */
+static void free_unlinked_table(void *addr, s8 level)
+{
+	struct s2_vm *vm = s2_current_vm;
+
+	s2rt_note_free_unlinked(addr, level);
+	if (!s2rt_rcu_read_lock_held() || vm->nr_deferred == S2_MAX_DEFERRED) {
+		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops, addr, level);
+		return;
+	}
+	vm->deferred[vm->nr_deferred].table = addr;
+	vm->deferred[vm->nr_deferred].level = level;
+	vm->nr_deferred++;
+}
+
+void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
+{
+	mm_ops->free_unlinked_table = free_unlinked_table;
+}
+
+void s2_gen_grace_period(struct s2_vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_deferred; i++)
+		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops,
+						 vm->deferred[i].table,
+						 vm->deferred[i].level);
+	vm->nr_deferred = 0;
+}
+
+int s2_gen_map(struct s2_vm *vm, u64 ipa, u64 size, u64 pa,
+	       enum kvm_pgtable_prot prot)
+{
+	return kvm_pgtable_stage2_map(&vm->pgt, ipa, size, pa, prot,
+				      &vm->memcache, 0);
+}
+
+/* user_mem_abort() maps under the read lock, racing other vCPUs. */
+int s2_gen_fault(struct s2_vm *vm, u64 ipa, u64 granule, u64 pa,
+		 enum kvm_pgtable_prot prot)
+{
+	return kvm_pgtable_stage2_map(&vm->pgt, ipa, granule, pa, prot,
+				      &vm->memcache,
+				      KVM_PGTABLE_WALK_HANDLE_FAULT |
+					      KVM_PGTABLE_WALK_SHARED);
+}
+
+u64 s2_gen_leaf_granule(struct s2_vm *vm, u64 ipa)
+{
+	kvm_pte_t pte = 0;
+	s8 level = KVM_PGTABLE_LAST_LEVEL;
+
+	if (kvm_pgtable_get_leaf(&vm->pgt, ipa, &pte, &level) ||
+	    !kvm_pte_valid(pte))
+		return 0;
+	return kvm_granule_size(level);
+}
+
+int s2_gen_mkold(struct s2_vm *vm, u64 ipa, u64 size)
+{
+	return kvm_pgtable_stage2_test_clear_young(&vm->pgt, ipa, size, true);
+}
+
+/*
+ * kvm_mmu_split_huge_pages(): the split cache lives in the mmu, where
+ * pgtable.c finds the mmu again by container_of().
+ */
+int s2_gen_split(struct s2_vm *vm, u64 ipa, u64 size)
+{
+	struct kvm_mmu_memory_cache *mc = &vm->mmu.split_page_cache;
+	int rc;
+
+	mc->nobjs = s2_memcache_pages(vm, S2_MEMCACHE_PLENTY);
+	rc = kvm_pgtable_stage2_split(&vm->pgt, ipa, size, mc);
+	mc->nobjs = 0;
+	return rc;
+}

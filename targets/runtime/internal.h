@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The runtime's own state, shared by its files and by nothing else. */
+#ifndef S2FUZZ_RUNTIME_INTERNAL_H
+#define S2FUZZ_RUNTIME_INTERNAL_H
+
+#include "runtime.h"
+
+#define S2RT_PAGE_SHIFT 12
+#define S2RT_PAGE_SIZE (1UL << S2RT_PAGE_SHIFT)
+/* 128 MiB of table pages, reserved but only touched as used. */
+#define S2RT_POOL_PAGES (1U << 15)
+/* Table pages live at PA 2^47: inside bits 47:12, far from guest memory. */
+#define S2RT_POOL_PA (1ULL << 47)
+/* Frees between a page's release and its reuse. */
+#define S2RT_QUARANTINE 256
+#define S2RT_MAX_FINDINGS 32
+
+enum s2rt_page_state {
+	S2RT_PAGE_UNUSED,
+	S2RT_PAGE_LIVE,
+	S2RT_PAGE_FREED,
+};
+
+struct s2rt_page {
+	uint8_t state;
+	bool exact;		/* part of a zalloc_pages_exact() PGD */
+	int8_t level;		/* level of its entries, once linked */
+	int count;		/* what page_count() returns */
+	unsigned int nonzero;	/* entries != 0, kept from the stores */
+	uint64_t ipa;		/* first IPA its entries translate */
+};
+
+struct s2rt_pool {
+	char *base;
+	unsigned int used;	/* high-water mark of the bump allocator */
+	unsigned int qhead, qtail;
+	unsigned int quarantine[S2RT_POOL_PAGES];
+	struct s2rt_page pages[S2RT_POOL_PAGES];
+};
+
+struct s2rt_ctx {
+	unsigned int features;
+	int rcu_depth;
+	void *root;
+	int start_level;
+	unsigned int ia_bits;
+	unsigned int nr_root_pages;
+	struct s2rt_event *events;
+	size_t nr_events, cap_events;
+	struct s2rt_finding findings[S2RT_MAX_FINDINGS];
+	size_t nr_findings;
+	struct s2rt_pool pool;
+};
+
+extern struct s2rt_ctx *s2rt_cur;
+
+int s2rt_pool_init(struct s2rt_pool *pool);
+void s2rt_pool_release(struct s2rt_pool *pool);
+uint64_t s2rt_page_pa(unsigned int idx);
+void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx);
+long s2rt_page_index(struct s2rt_pool *pool, const void *addr);
+void s2rt_page_place(long idx, int level, uint64_t ipa);
+
+struct s2rt_event *s2rt_event_add(enum s2rt_event_kind kind, int level,
+				  uint32_t index, uint64_t a, uint64_t b,
+				  uint64_t c);
+
+#endif /* S2FUZZ_RUNTIME_INTERNAL_H */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The live table as hardware sees it: the root, a walk over every entry
+ * (read straight from memory, not through the kernel's walker, so a check
+ * never runs code under test), and the invariants the runtime owns.
+ */
+#include <inttypes.h>
+
+#include "../../oracle/desc.h"
+#include "internal.h"
+
+/* Up to 16 root pages are concatenated (Arm ARM D8.2.x, "concatenated
+ * translation tables"): as many as the IPA bits above one page's reach. */
+void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits)
+{
+	struct s2rt_ctx *ctx = s2rt_cur;
+	long first = s2rt_page_index(&ctx->pool, pgd);
+	uint64_t span = S2_ENTRIES_PER_TABLE * s2_level_size(start_level);
+	unsigned int reach = s2_level_shift(start_level) + 9;
+	unsigned int nr_pages = ia_bits > reach ? 1U << (ia_bits - reach) : 1;
+
+	ctx->root = pgd;
+	ctx->start_level = start_level;
+	ctx->ia_bits = ia_bits;
+	ctx->nr_root_pages = nr_pages;
+	for (unsigned int i = 0; first >= 0 && i < nr_pages; i++)
+		s2rt_page_place(first + i, start_level, i * span);
+}
+
+static void walk_page(long idx, s2_entry_fn fn, void *arg)
+{
+	struct s2rt_pool *pool = &s2rt_cur->pool;
+	struct s2rt_page *page = &pool->pages[idx];
+	const uint64_t *entries = s2rt_page_va(pool, idx);
+
+	for (unsigned int i = 0; i < S2_ENTRIES_PER_TABLE && page->nonzero; i++) {
+		struct s2_entry e = {
+			.level = page->level,
+			.ipa = page->ipa + i * s2_level_size(page->level),
+			.pte = entries[i],
+			.table_pa = s2rt_page_pa(idx),
+			.index = i,
+		};
+		long child;
+
+		if (!e.pte)
+			continue;
+		fn(&e, arg);
+		if (!s2_desc_is_table(e.pte, e.level))
+			continue;
+		child = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(e.pte)));
+		if (child < 0 || pool->pages[child].state != S2RT_PAGE_LIVE) {
+			s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, e.level,
+				     "L%d entry for IPA 0x%" PRIx64
+				     " links table 0x%" PRIx64
+				     ", which is not a live table page",
+				     e.level, e.ipa, s2_desc_pa(e.pte));
+			continue;
+		}
+		walk_page(child, fn, arg);
+	}
+}
+
+void s2rt_walk(s2_entry_fn fn, void *arg)
+{
+	struct s2rt_ctx *ctx = s2rt_cur;
+	long first = s2rt_page_index(&ctx->pool, ctx->root);
+
+	for (unsigned int i = 0; first >= 0 && i < ctx->nr_root_pages; i++)
+		walk_page(first + i, fn, arg);
+}
+
+/*
+ * pgtable.c frees a table when page_count() says only the table itself
+ * holds it, so the count must be exactly 1 + the non-zero entries
+ * (stage2_pte_is_counted: valid leaves, tables, owner annotations).
+ */
+void s2rt_check_refcounts(void)
+{
+	struct s2rt_pool *pool = &s2rt_cur->pool;
+
+	for (unsigned int idx = 0; idx < pool->used; idx++) {
+		struct s2rt_page *page = &pool->pages[idx];
+
+		if (page->state != S2RT_PAGE_LIVE ||
+		    page->count == 1 + (int)page->nonzero)
+			continue;
+		s2rt_finding(S2RT_CHECK_REFCOUNT, page->level,
+			     "table page 0x%" PRIx64 " (L%d, IPA 0x%" PRIx64
+			     ") has refcount %d but %u non-zero entries",
+			     s2rt_page_pa(idx), page->level, page->ipa,
+			     page->count, page->nonzero);
+	}
+}
+
+void s2rt_check_leaks(void)
+{
+	struct s2rt_pool *pool = &s2rt_cur->pool;
+
+	for (unsigned int idx = 0; idx < pool->used; idx++) {
+		struct s2rt_page *page = &pool->pages[idx];
+
+		if (page->state != S2RT_PAGE_LIVE)
+			continue;
+		s2rt_finding(S2RT_CHECK_LEAK, page->level,
+			     "table page 0x%" PRIx64 " (L%d, IPA 0x%" PRIx64
+			     ", refcount %d) never freed",
+			     s2rt_page_pa(idx), page->level, page->ipa,
+			     page->count);
+	}
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Customised for testing: arch/arm64/include/asm/barrier.h.  A release
+ * store is a PTE store (recorded); DSB/ISB order nothing a single-threaded
+ * run could observe, so they are no-ops.
+ */
+#ifndef S2SHIM_ASM_BARRIER_H
+#define S2SHIM_ASM_BARRIER_H
+
+#include <linux/types.h>
+#include "hooks.h"
+
+#define dsb(opt) do { } while (0)
+#define isb() do { } while (0)
+
+#define smp_store_release(p, v)                                             \
+	do {                                                                \
+		_Static_assert(sizeof(*(p)) == sizeof(u64),                 \
+			       "s2fuzz shim: release store of a non-PTE");   \
+		s2rt_store((u64 *)(p), (u64)(v), true);                     \
+	} while (0)
+
+#endif

@@ -76,10 +76,11 @@ class Builder:
                 raise UsageError(f"{tool} not found: run ./build.sh as root, "
                                  f"or apt-get install {package}")
 
-    def _cached(self, key, out_name, produce):
+    def _cached(self, key, out_name, produce, label):
         digest = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
         out = os.path.join(self.obj_dir, f"{digest}-{out_name}")
         if not os.path.exists(out):
+            self.log(f"  {label}")
             fd, tmp = tempfile.mkstemp(dir=self.obj_dir, suffix=".tmp")
             os.close(fd)
             try:
@@ -106,8 +107,9 @@ class Builder:
         key = (cmd, hashlib.sha1(content).hexdigest(), self.headers,
                tuple(extra_inputs))
         name = os.path.basename(source).replace(".c", ".o")
+        label = f"CC [{self.flavour}] {os.path.relpath(path, ROOT)}"
         return self._cached(key, name, lambda out: self._run(
-            [*cmd, "-o", out], what or f"compiling {source}"))
+            [*cmd, "-o", out], what or f"compiling {source}"), label)
 
     def runtime_objects(self):
         return [self.compile(s, OUR_CFLAGS) for s in RUNTIME_SOURCES]
@@ -143,24 +145,27 @@ class Builder:
                       f"{kernel.spec}: ld -r")
             self._run(["objcopy", f"--keep-global-symbol={kernel.ident}",
                        out], f"{kernel.spec}: objcopy")
-        return self._cached(key, f"{kernel.ident}.o", link)
+        return self._cached(key, f"{kernel.ident}.o", link,
+                            f"LD [{self.flavour}] {kernel.spec}")
 
-    def program(self, main_source, kernels, name):
+    def program(self, main_source, kernels, name, includes=()):
         """Links main_source with the runtime and the given kernels."""
         kernel_objs, seen = [], set()
         for k in kernels:
             if k.ident not in seen:
                 seen.add(k.ident)
                 kernel_objs.append(self.kernel_object(k))
-        registry = self._registry(kernels)
-        objs = [self.compile(main_source, OUR_CFLAGS), registry,
+        objs = [self.compile(main_source, OUR_CFLAGS, includes),
                 *self.runtime_objects(), *kernel_objs]
+        if kernels:
+            objs.append(self._registry(kernels))
         out_dir = os.path.join(self.build_dir, "bin", self.flavour)
         os.makedirs(out_dir, exist_ok=True)
         tag = hashlib.sha1(repr([k.spec for k in kernels]).encode()).hexdigest()[:10]
         linked = self._cached(("link", objs, self.flags), name, lambda out:
                               self._run([CC, *self.flags, "-o", out, *objs],
-                                        f"linking {name}"))
+                                        f"linking {name}"),
+                              f"LINK [{self.flavour}] {name}")
         dest = os.path.join(out_dir, f"{name}-{tag}")
         if not os.path.exists(dest) or not os.path.samefile(dest, linked):
             tmp = dest + ".tmp"

@@ -60,7 +60,7 @@ def _publish(tmp, dest):
         shutil.rmtree(old)
 
 
-def _embedded(spec, kernels_dir):
+def _embedded(spec, kernels_dir, warn):
     package = EMBEDDED[spec]
     tarball = f"/usr/src/{package}.tar.xz"
     if not os.path.exists(tarball):
@@ -72,6 +72,7 @@ def _embedded(spec, kernels_dir):
     stamp_path = os.path.join(dest, "stamp")
     if os.path.exists(stamp_path) and open(stamp_path).read() == stamp:
         return dest
+    warn(f"  EXTRACT {spec} from {tarball}")
     tmp = tempfile.mkdtemp(prefix=".extract-", dir=kernels_dir)
     members = [f"{package}/{f}" for f in FILES]
     try:
@@ -211,7 +212,7 @@ def resolve(spec, build_dir, warn):
     kernels_dir = os.path.join(build_dir, "kernels")
     os.makedirs(kernels_dir, exist_ok=True)
     if spec in EMBEDDED:
-        root = _embedded(spec, kernels_dir)
+        root = _embedded(spec, kernels_dir, warn)
     elif os.path.isdir(spec):
         root = _tree(spec, kernels_dir)
     elif "+" in spec:

@@ -44,6 +44,8 @@ def cmd_replay(args):
     flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace))
              if on]
     proc = subprocess.run([binary, *flags, *args.files])
+    if proc.returncode == -signal.SIGPIPE:
+        return 128 + signal.SIGPIPE
     if proc.returncode < 0:
         name = signal.Signals(-proc.returncode).name
         _warn(f"s2fuzz: replay died with {name}: a finding (see above)")

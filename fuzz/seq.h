@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../targets/target.h"
 #include "ops.h"
 
 #define S2_PAGE_SHIFT 12
@@ -23,18 +24,6 @@ enum s2_op_kind {
 #undef S2_OP_ENUM
 	S2_OP_COUNT
 };
-
-/* Permissions and attributes in the op language (not the kernel's enum). */
-#define S2_PROT_R 0x1
-#define S2_PROT_W 0x2
-#define S2_PROT_X 0x4
-#define S2_PROT_DEVICE 0x8
-#define S2_PROT_MASK 0xf
-
-/* CPU features modelled for a whole sequence. */
-#define S2_FEAT_FWB 0x1
-#define S2_FEAT_TLB_RANGE 0x2
-#define S2_FEAT_MASK 0x3
 
 #define S2_IPA_BITS_DEFAULT 40
 #define S2_IPA_BITS_MIN 32

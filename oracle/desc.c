@@ -33,6 +33,10 @@ void s2_desc_describe(uint64_t pte, int level, char *buf, size_t len)
 		else
 			snprintf(buf, len, "invalid owner %" PRIu64,
 				 (uint64_t)((pte & S2_DESC_OWNER_MASK) >> 2));
+	} else if (level < 0 || level > S2_LAST_LEVEL) {
+		/* An entry of a table not linked yet: table or leaf is unknown. */
+		snprintf(buf, len, "valid 0x%" PRIx64 " (0x%" PRIx64 ")",
+			 s2_desc_pa(pte), pte);
 	} else if (s2_desc_is_table(pte, level)) {
 		snprintf(buf, len, "table 0x%" PRIx64, s2_desc_pa(pte));
 	} else {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Sets up and builds s2fuzz on Debian bookworm.
+#
+# Installs what is missing (as root, via apt; otherwise it prints the exact
+# apt-get line and stops), extracts the files under test from Debian's
+# linux-source-6.1 and linux-source-6.12 packages, and builds the replay
+# binary for linux-6.1 vs linux-6.12.  Safe to run again: it only does what
+# is not done yet.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(clang libclang-rt-14-dev binutils python3 patch tar xz-utils
+          linux-source-6.1 linux-source-6.12)
+# linux-source-6.12 and current 6.1 updates come from bookworm-security.
+SECURITY_SOURCE="deb http://deb.debian.org/debian-security bookworm-security main"
+SECURITY_LIST=/etc/apt/sources.list.d/s2fuzz-bookworm-security.list
+
+missing_packages() {
+	local p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+has_candidate() {
+	apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'
+}
+
+install_missing() {
+	local missing=("$@")
+	if [ "$(id -u)" != 0 ]; then
+		echo "build.sh: missing Debian packages; run as root, or:" >&2
+		echo "  apt-get install ${missing[*]}" >&2
+		exit 2
+	fi
+	echo "build.sh: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >&2
+	if ! has_candidate linux-source-6.12; then
+		echo "build.sh: adding bookworm-security to apt ($SECURITY_LIST)" >&2
+		echo "$SECURITY_SOURCE" >"$SECURITY_LIST"
+		apt-get update -q >&2
+	fi
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+if command -v dpkg-query >/dev/null; then
+	mapfile -t missing < <(missing_packages)
+	if [ "${#missing[@]}" -gt 0 ]; then
+		install_missing "${missing[@]}"
+	fi
+fi
+
+python3 ./s2fuzz build >/dev/null
+echo "build.sh: ready (./s2fuzz --help)" >&2

@@ -27,20 +27,24 @@ def _kernel_list(text):
     return [kernels.resolve(s, BUILD_DIR, _warn) for s in specs]
 
 
-def _replay_binary(args):
+def _binary(args, main="fuzz/replay.c"):
     builder = build.Builder(BUILD_DIR, args.sanitizer)
-    return builder.program("fuzz/replay.c", _kernel_list(args.kernels),
-                           "s2replay")
+    name = os.path.splitext(os.path.basename(main))[0]
+    return builder.program(main, _kernel_list(args.kernels),
+                           "s2replay" if main == "fuzz/replay.c" else name)
 
 
 def cmd_build(args):
-    path = _replay_binary(args)
-    print(path)
+    print(_binary(args, args.main))
     return 0
 
 
+def cmd_ops(args):
+    return subprocess.run([_binary(args), "--help"]).returncode
+
+
 def cmd_replay(args):
-    binary = _replay_binary(args)
+    binary = _binary(args)
     flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace))
              if on]
     proc = subprocess.run([binary, *flags, *args.files])
@@ -74,7 +78,16 @@ def _parser():
                        description="Extracts the files under test of each "
                        "kernel and builds the replay binary for them.")
     add_common(b)
+    b.add_argument("--main", default="fuzz/replay.c", metavar="FILE.c",
+                   help="the harness program to link the kernels into "
+                   "(default: %(default)s; bench/*.c are others)")
     b.set_defaults(func=cmd_build)
+
+    o = sub.add_parser("ops", help="print the op language",
+                       description="Prints the op language of reproducers, "
+                       "generated from the op table.")
+    add_common(o)
+    o.set_defaults(func=cmd_ops)
 
     r = sub.add_parser("replay", help="run op-language reproducers on each "
                        "kernel", description="Runs each reproducer on every "

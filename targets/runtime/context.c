@@ -41,11 +41,6 @@ void s2rt_ctx_enter(struct s2rt_ctx *ctx)
 	s2rt_cur = ctx;
 }
 
-struct s2rt_ctx *s2rt_ctx_current(void)
-{
-	return s2rt_cur;
-}
-
 bool s2rt_feature(unsigned int feat)
 {
 	return s2rt_cur->features & feat;

@@ -31,8 +31,7 @@ enum s2rt_event_kind {
 	S2RT_EV_ALLOC,		/* a page pa, b pages */
 	S2RT_EV_FREE,		/* a page pa, b pages */
 	S2RT_EV_FREE_UNLINKED,	/* a table pa, level */
-	S2RT_EV_WARN,		/* file, line, text */
-	S2RT_EV_COUNT
+	S2RT_EV_WARN,		/* file, a line */
 };
 
 struct s2rt_event {
@@ -71,7 +70,6 @@ struct s2rt_ctx *s2rt_ctx_create(unsigned int features);
 void s2rt_ctx_free(struct s2rt_ctx *ctx);
 /* Everything below acts on the current context. */
 void s2rt_ctx_enter(struct s2rt_ctx *ctx);
-struct s2rt_ctx *s2rt_ctx_current(void);
 
 /* The root: the concatenated PGD pages and where translation starts. */
 void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits);

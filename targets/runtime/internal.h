@@ -59,6 +59,7 @@ void s2rt_pool_release(struct s2rt_pool *pool);
 uint64_t s2rt_page_pa(unsigned int idx);
 void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx);
 long s2rt_page_index(struct s2rt_pool *pool, const void *addr);
+long s2rt_pa_index(uint64_t pa);
 void s2rt_page_place(long idx, int level, uint64_t ipa);
 
 struct s2rt_event *s2rt_event_add(enum s2rt_event_kind kind, int level,

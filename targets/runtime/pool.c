@@ -61,6 +61,15 @@ void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx)
 	return pool->base + ((size_t)idx << S2RT_PAGE_SHIFT);
 }
 
+/* Index of the pool page at physical address pa, or -1. */
+long s2rt_pa_index(uint64_t pa)
+{
+	if (pa < S2RT_POOL_PA ||
+	    pa >= S2RT_POOL_PA + ((uint64_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT))
+		return -1;
+	return (pa - S2RT_POOL_PA) >> S2RT_PAGE_SHIFT;
+}
+
 /* Index of the pool page holding addr, or -1 if addr is not in the pool. */
 long s2rt_page_index(struct s2rt_pool *pool, const void *addr)
 {
@@ -258,12 +267,10 @@ int s2rt_page_count(void *addr)
 
 void *s2rt_phys_to_virt(uint64_t pa)
 {
-	uint64_t pool_end = S2RT_POOL_PA +
-			    ((uint64_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT);
+	long idx = s2rt_pa_index(pa);
 
-	if (pa >= S2RT_POOL_PA && pa < pool_end)
-		return s2rt_page_va(&s2rt_cur->pool,
-				    (pa - S2RT_POOL_PA) >> S2RT_PAGE_SHIFT) +
+	if (idx >= 0)
+		return (char *)s2rt_page_va(&s2rt_cur->pool, idx) +
 		       (pa & (S2RT_PAGE_SIZE - 1));
 	return (void *)(uintptr_t)(S2RT_GUEST_VA_TAG | pa);
 }

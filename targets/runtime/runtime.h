@@ -74,6 +74,8 @@ void s2rt_ctx_enter(struct s2rt_ctx *ctx);
 /* The root: the concatenated PGD pages and where translation starts. */
 void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits);
 void s2rt_walk(s2_entry_fn fn, void *arg);
+/* Only the entries whose IPA range meets [start, end), and their tables. */
+void s2rt_walk_range(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg);
 
 /* --- table pages --------------------------------------------------------- */
 
@@ -86,6 +88,10 @@ int s2rt_page_count(void *addr);
 void *s2rt_phys_to_virt(uint64_t pa);
 uint64_t s2rt_virt_to_phys(void *va);
 void s2rt_note_free_unlinked(void *table, int level);
+/* Is pa a table page of the pool (live or freed)? */
+bool s2rt_pa_is_table(uint64_t pa);
+/* The 512 entries of the live table page at pa, or NULL if it is not one. */
+const uint64_t *s2rt_table_at(uint64_t pa);
 
 /* --- judging ------------------------------------------------------------- */
 

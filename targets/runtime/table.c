@@ -27,13 +27,25 @@ void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits)
 		s2rt_page_place(first + i, start_level, i * span);
 }
 
-static void walk_page(long idx, s2_entry_fn fn, void *arg)
+struct walk {
+	uint64_t start, end;	/* IPAs of interest */
+	s2_entry_fn fn;
+	void *arg;
+};
+
+static void walk_page(long idx, const struct walk *w)
 {
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	struct s2rt_page *page = &pool->pages[idx];
 	const uint64_t *entries = s2rt_page_va(pool, idx);
+	uint64_t size = s2_level_size(page->level);
+	unsigned int first = 0, last = S2_ENTRIES_PER_TABLE - 1;
 
-	for (unsigned int i = 0; i < S2_ENTRIES_PER_TABLE && page->nonzero; i++) {
+	if (w->start > page->ipa)
+		first = (w->start - page->ipa) / size;
+	if (w->end - 1 < page->ipa + S2_ENTRIES_PER_TABLE * size - 1)
+		last = (w->end - 1 - page->ipa) / size;
+	for (unsigned int i = first; i <= last && page->nonzero; i++) {
 		struct s2_entry e = {
 			.level = page->level,
 			.ipa = page->ipa + i * s2_level_size(page->level),
@@ -45,7 +57,7 @@ static void walk_page(long idx, s2_entry_fn fn, void *arg)
 
 		if (!e.pte)
 			continue;
-		fn(&e, arg);
+		w->fn(&e, w->arg);
 		if (!s2_desc_is_table(e.pte, e.level))
 			continue;
 		child = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(e.pte)));
@@ -57,17 +69,25 @@ static void walk_page(long idx, s2_entry_fn fn, void *arg)
 				     e.level, e.ipa, s2_desc_pa(e.pte));
 			continue;
 		}
-		walk_page(child, fn, arg);
+		walk_page(child, w);
 	}
+}
+
+void s2rt_walk_range(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg)
+{
+	struct s2rt_ctx *ctx = s2rt_cur;
+	long first = s2rt_page_index(&ctx->pool, ctx->root);
+	uint64_t span = S2_ENTRIES_PER_TABLE * s2_level_size(ctx->start_level);
+	struct walk w = { .start = start, .end = end, .fn = fn, .arg = arg };
+
+	for (unsigned int i = 0; first >= 0 && i < ctx->nr_root_pages; i++)
+		if (start < (i + 1) * span && end > i * span)
+			walk_page(first + i, &w);
 }
 
 void s2rt_walk(s2_entry_fn fn, void *arg)
 {
-	struct s2rt_ctx *ctx = s2rt_cur;
-	long first = s2rt_page_index(&ctx->pool, ctx->root);
-
-	for (unsigned int i = 0; first >= 0 && i < ctx->nr_root_pages; i++)
-		walk_page(first + i, fn, arg);
+	s2rt_walk_range(0, 1ULL << s2rt_cur->ia_bits, fn, arg);
 }
 
 /*

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * An interval map over the IPA space: what each range translates to.  Its
+ * cost grows with the number of intervals an operation touches, never with
+ * the bytes they cover: a 1G block costs what a 4K page costs.
+ */
+#ifndef S2FUZZ_IMAP_H
+#define S2FUZZ_IMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum s2o_kind {
+	S2O_UNMAPPED,	/* never stored: the gaps between intervals */
+	S2O_MAPPED,	/* a valid leaf: pa, prot (S2_PROT_*), level */
+	S2O_OWNER,	/* an owner annotation (invalid entry): owner */
+};
+
+struct s2o_val {
+	uint8_t kind;		/* enum s2o_kind */
+	uint8_t prot;		/* S2_PROT_R/W/X/DEVICE of a mapping */
+	uint8_t owner;		/* owner ID of an annotation */
+	int8_t level;		/* level of the leaf it came from, or -1 */
+	uint64_t pa;		/* PA at the interval's first IPA */
+};
+
+struct s2o_ival {
+	uint64_t start, end;	/* [start, end), page aligned */
+	struct s2o_val v;
+};
+
+/* Sorted, non-overlapping; no interval holds S2O_UNMAPPED. */
+struct s2o_imap {
+	struct s2o_ival *iv;
+	size_t nr, cap;
+};
+
+typedef void (*s2o_imap_fn)(uint64_t start, uint64_t end,
+			    const struct s2o_val *v, void *arg);
+
+void s2o_imap_init(struct s2o_imap *m);
+void s2o_imap_free(struct s2o_imap *m);
+void s2o_imap_clear(struct s2o_imap *m);
+void s2o_imap_copy(struct s2o_imap *dst, const struct s2o_imap *src);
+
+/*
+ * Sets [start, end) to v, splitting the intervals it overlaps (a piece of a
+ * mapping keeps its PA: pa + offset).  S2O_UNMAPPED removes.  Adjacent
+ * intervals are not merged: each can stand for one leaf.
+ */
+void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
+		  const struct s2o_val *v);
+
+/*
+ * The value at addr (its pa adjusted to addr) and the extent of the
+ * interval, or of the gap, holding it.
+ */
+struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
+			    uint64_t *start, uint64_t *end);
+
+/*
+ * Calls fn on each piece of [start, end) in order, gaps included (as
+ * S2O_UNMAPPED), each piece clipped to the range with its pa adjusted.
+ */
+void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
+		   s2o_imap_fn fn, void *arg);
+
+/* Do two values translate addr the same way? pa is each value's PA at addr. */
+bool s2o_val_same(const struct s2o_val *a, const struct s2o_val *b,
+		  bool levels, const char **field);
+
+/*
+ * Compares two maps over [start, end) address by address, logically (a 2M
+ * block equals 512 pages with the same PAs and prot), or leaf for leaf when
+ * levels is set.  Returns true if equal; otherwise *where is the first
+ * differing IPA and *field names what differs first: "kind", "pa", "prot",
+ * "owner" or "level".
+ */
+bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
+		    uint64_t start, uint64_t end, bool levels,
+		    uint64_t *where, const char **field);
+
+#endif /* S2FUZZ_IMAP_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The oracle: what each op on a kernel must have done, judged from the
+ * runtime's event log and the live table.  Checkers see an op through
+ * struct s2o_opinfo and speak through s2o_report(); none includes a kernel
+ * header.
+ */
+#ifndef S2FUZZ_ORACLE_H
+#define S2FUZZ_ORACLE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../fuzz/seq.h"
+#include "../targets/runtime/runtime.h"
+#include "imap.h"
+
+/* What a checker knows of one op that ran on one kernel. */
+struct s2o_opinfo {
+	const struct s2_op *op;		/* NULL for destroy */
+	unsigned int index;		/* 0-based op index */
+	int rc;				/* the op's return code */
+	unsigned int features;		/* S2_FEAT_* of the run */
+	unsigned int ipa_bits;
+	const char *api;		/* "walk-args" or "visit-ctx" */
+	bool memcache_limited;		/* a memcache directive set this op's */
+	const struct s2rt_event *events;	/* everything the op did */
+	size_t nr_events;
+	const struct s2o_imap *before;	/* logical mapping before the op */
+	const struct s2o_imap *after;	/* and after it */
+};
+
+#define S2O_MAX_FINDINGS 16
+
+struct s2o_finding {
+	char check[16];		/* "model", "bbm", "tlbi", "cmo", "free", … */
+	char op[12];		/* op word, or "destroy" */
+	int level;		/* level concerned, or -1 */
+	char field[16];		/* first differing field */
+	char msg[400];		/* the verdict: expected vs actual */
+};
+
+struct s2o_report {
+	const struct s2o_opinfo *info;
+	struct s2o_finding findings[S2O_MAX_FINDINGS];
+	unsigned int nr;
+};
+
+void s2o_report(struct s2o_report *r, const char *check, int level,
+		const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* "check-op-Llevel-field": the key findings are deduplicated by. */
+void s2o_signature(const struct s2o_finding *f, char *buf, size_t len);
+
+/* --- the checkers -------------------------------------------------------- */
+
+/* The reference model: the logical mapping and return code each op must
+ * leave, given the mapping before it. */
+void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r);
+
+/* Break-before-make and TLBI coverage: a state machine per entry, and
+ * table pages freed only once unreachable and flushed. */
+struct s2o_bbm;
+struct s2o_bbm *s2o_bbm_create(void);
+void s2o_bbm_free(struct s2o_bbm *bbm);
+void s2o_bbm_check(struct s2o_bbm *bbm, const struct s2o_opinfo *info,
+		   struct s2o_report *r);
+
+/* Cache maintenance before guest memory becomes visible. */
+void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r);
+
+#endif /* S2FUZZ_ORACLE_H */

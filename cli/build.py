@@ -38,14 +38,20 @@ FLAVOURS = {
 
 RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "targets/runtime/table.c", "targets/runtime/trace.c",
-                   "oracle/desc.c", "fuzz/seq.c", "fuzz/run.c"]
+                   "oracle/desc.c", "oracle/imap.c", "oracle/view.c",
+                   "oracle/report.c", "oracle/diff.c", "oracle/model.c",
+                   "oracle/bbm.c", "oracle/cmo.c",
+                   "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c"]
 ADAPTER_SOURCES = ["targets/adapter/adapter.c"]
 
 
 def _headers_digest():
+    """Everything our sources include: headers and .def tables."""
     h = hashlib.sha1()
-    for path in sorted(glob.glob(os.path.join(ROOT, "**", "*.h"),
-                                 recursive=True)):
+    paths = [p for ext in ("h", "def")
+             for p in glob.glob(os.path.join(ROOT, "**", f"*.{ext}"),
+                                recursive=True)]
+    for path in sorted(paths):
         if "/build/" in path:
             continue
         h.update(path.encode())

@@ -208,6 +208,13 @@ def _split_patch(spec):
     return base, patch
 
 
+def base_spec(spec):
+    """The kernel a spec starts from: 'linux-6.12+a.patch' -> 'linux-6.12'."""
+    while "+" in spec and not os.path.isdir(spec):
+        spec = _split_patch(spec)[0]
+    return spec
+
+
 def resolve(spec, build_dir, warn):
     kernels_dir = os.path.join(build_dir, "kernels")
     os.makedirs(kernels_dir, exist_ok=True)

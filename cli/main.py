@@ -43,10 +43,19 @@ def cmd_ops(args):
     return subprocess.run([_binary(args), "--help"]).returncode
 
 
+def _strict(args):
+    """Strict by default when every kernel is one base, patched or not."""
+    if args.strict is not None:
+        return args.strict
+    bases = {kernels.base_spec(s) for s in args.kernels.split(",") if s}
+    return len(bases) == 1
+
+
 def cmd_replay(args):
     binary = _binary(args)
-    flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace))
-             if on]
+    flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace),
+                             ("--strict", _strict(args)),
+                             ("--divergences", args.divergences)) if on]
     proc = subprocess.run([binary, *flags, *args.files])
     if proc.returncode == -signal.SIGPIPE:
         return 128 + signal.SIGPIPE
@@ -55,6 +64,14 @@ def cmd_replay(args):
         _warn(f"s2fuzz: replay died with {name}: a finding (see above)")
         return EXIT_FINDING
     return proc.returncode
+
+
+def cmd_random(args):
+    binary = _binary(args)
+    flags = ["--strict"] if _strict(args) else []
+    proc = subprocess.run([binary, *flags, "--random", str(args.count),
+                           "--seed", str(args.seed)])
+    return proc.returncode if proc.returncode >= 0 else EXIT_FINDING
 
 
 def _parser():
@@ -97,8 +114,27 @@ def _parser():
                    help="print each kernel's final mapping as op lines")
     r.add_argument("--trace", action="store_true",
                    help="print the event log of every op")
+    r.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                   default=None,
+                   help="return codes and table structure must agree too "
+                   "(default: on when all kernels share one base, e.g. "
+                   "linux-6.12 and linux-6.12+fix.patch)")
+    r.add_argument("--divergences", action="store_true",
+                   help="print the intended differences between kernels")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
+
+    g = sub.add_parser("random", help="run deterministic pseudo-random "
+                       "sequences", description="Runs COUNT generated "
+                       "sequences (seeds SEED, SEED+1, ...) on the kernels; "
+                       "prints the first with a finding as a reproducer. "
+                       "Exit 0 clean, 1 finding.")
+    add_common(g)
+    g.add_argument("--count", type=int, default=10000)
+    g.add_argument("--seed", type=int, default=1)
+    g.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                   default=None, help="as for replay")
+    g.set_defaults(func=cmd_random)
     return p
 
 

@@ -9,22 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../oracle/desc.h"
+#include "gen.h"
 #include "registry.h"
 #include "run.h"
 
 #define EXIT_FINDING 1
 #define EXIT_BAD_INPUT 2
 
-struct replay_opts {
-	bool dump;
-	bool trace;
-};
-
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: s2replay [--dump] [--trace] FILE...\n"
+		"usage: s2replay [--dump] [--trace] [--strict] [--divergences] "
+		"FILE...\n"
+		"       s2replay [--strict] --random COUNT [--seed SEED]\n"
 		"Runs each op-language reproducer on every kernel linked in:\n");
 	for (unsigned int i = 0; i < s2_registry_size; i++)
 		fprintf(out, "  %s (%s API)\n", s2_registry[i].name,
@@ -32,36 +29,12 @@ static void usage(FILE *out)
 	fprintf(out,
 		"  --dump   print each kernel's final mapping as op lines\n"
 		"  --trace  print the event log of every op\n"
+		"  --strict return codes and table structure must agree too\n"
+		"  --divergences  print intended differences between kernels\n"
+		"  --random COUNT run COUNT generated sequences (seeds SEED..);\n"
+		"                 the first with a finding is printed\n"
 		"Exit: 0 clean, 1 finding, 2 bad input.\n\n");
 	s2_ops_help(out);
-}
-
-/* One line per valid leaf or owner annotation, in IPA order. */
-static void dump_entry(const struct s2_entry *e, void *arg)
-{
-	FILE *out = arg;
-	char size[32], prot[8];
-
-	if (s2_desc_is_table(e->pte, e->level))
-		return;
-	s2_size_format(s2_level_size(e->level), size);
-	if (!s2_desc_valid(e->pte)) {
-		if (e->pte & S2_DESC_OWNER_MASK)
-			fprintf(out, "owner 0x%" PRIx64 " %s %" PRIu64 " # L%d\n",
-				e->ipa, size,
-				(uint64_t)((e->pte & S2_DESC_OWNER_MASK) >> 2),
-				e->level);
-		return;
-	}
-	s2_desc_prot_letters(e->pte, prot);
-	fprintf(out, "map 0x%" PRIx64 " %s 0x%" PRIx64 " %s # L%d\n", e->ipa,
-		size, s2_desc_pa(e->pte), prot, e->level);
-}
-
-static void dump_final(const struct s2_target *target, struct s2_vm *vm,
-		       void *arg)
-{
-	target->walk(vm, dump_entry, arg);
 }
 
 static char *read_file(const char *path)
@@ -114,39 +87,67 @@ fail:
 	return NULL;
 }
 
-static int replay(const struct s2_seq *seq, const struct replay_opts *ro)
+static int replay(const struct s2_seq *seq, const struct s2_run_opts *opts)
 {
-	struct s2_run_opts opts = { .trace = ro->trace ? stdout : NULL };
-	int findings = 0;
+	return s2_run(s2_registry, s2_registry_size, seq, opts, NULL) ?
+		       EXIT_FINDING :
+		       0;
+}
 
-	for (unsigned int i = 0; i < s2_registry_size; i++) {
-		const struct s2_named_target *k = &s2_registry[i];
-		int n;
+/*
+ * Runs count generated sequences; stops at the first one with a finding,
+ * replays it with its report and prints it as a reproducer.
+ */
+static int random_sweep(unsigned long count, unsigned long seed,
+			const struct s2_run_opts *opts)
+{
+	struct s2_run_opts quiet = *opts;
+	struct s2_run_result res;
+	static struct s2_seq seq;
+	unsigned long known = 0, divergences = 0;
 
-		if (ro->dump) {
-			printf("# %s\n", k->name);
-			opts.final_state = dump_final;
-			opts.arg = stdout;
-		}
-		n = s2_run(k->name, k->target, seq, &opts, stdout);
-		if (n < 0)
+	quiet.out = NULL;
+	quiet.trace = NULL;
+	for (unsigned long i = 0; i < count; i++) {
+		s2_seq_random(&seq, seed + i);
+		if (s2_run(s2_registry, s2_registry_size, &seq, &quiet, &res)) {
+			printf("# seed %lu: %s\n", seed + i, res.first);
+			s2_seq_print(&seq, stdout);
+			s2_run(s2_registry, s2_registry_size, &seq, opts, NULL);
 			return EXIT_FINDING;
-		findings += n;
+		}
+		known += res.known;
+		divergences += res.divergences;
+		if ((i + 1) % 1000 == 0 || i + 1 == count)
+			fprintf(stderr,
+				"random: %lu/%lu sequences, 0 findings, %lu "
+				"known, %lu divergences\n",
+				i + 1, count, known, divergences);
 	}
-	return findings ? EXIT_FINDING : 0;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct replay_opts ro = { 0 };
+	struct s2_run_opts opts = { .out = stdout };
+	unsigned long count = 0, seed = 1;
 	struct s2_seq **seqs;
 	int status = 0, first = 1;
 
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (!strcmp(argv[first], "--dump")) {
-			ro.dump = true;
+			opts.dump = true;
 		} else if (!strcmp(argv[first], "--trace")) {
-			ro.trace = true;
+			opts.trace = stdout;
+		} else if (!strcmp(argv[first], "--strict")) {
+			opts.strict = true;
+		} else if (!strcmp(argv[first], "--divergences")) {
+			opts.divergences = true;
+		} else if (!strcmp(argv[first], "--random") &&
+			   first + 1 < argc) {
+			count = strtoul(argv[++first], NULL, 0);
+		} else if (!strcmp(argv[first], "--seed") && first + 1 < argc) {
+			seed = strtoul(argv[++first], NULL, 0);
 		} else if (!strcmp(argv[first], "--help") ||
 			   !strcmp(argv[first], "-h")) {
 			usage(stdout);
@@ -157,6 +158,8 @@ int main(int argc, char **argv)
 			return EXIT_BAD_INPUT;
 		}
 	}
+	if (count)
+		return random_sweep(count, seed, &opts);
 	if (first == argc) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
@@ -170,7 +173,7 @@ int main(int argc, char **argv)
 			status = EXIT_BAD_INPUT;
 	}
 	for (int i = first; i < argc && status != EXIT_BAD_INPUT; i++) {
-		int rc = replay(seqs[i - first], &ro);
+		int rc = replay(seqs[i - first], &opts);
 
 		if (argc - first > 1)
 			printf("%s: %s\n", argv[i], rc ? "FINDINGS" : "clean");

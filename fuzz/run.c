@@ -3,25 +3,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../targets/runtime/runtime.h"
+#include "../oracle/desc.h"
+#include "../oracle/oracle.h"
 #include "run.h"
 
-const char *s2_errno_name(int rc, char buf[16])
-{
-	static const char *const names[] = {
-		[1] = "EPERM", [7] = "E2BIG", [11] = "EAGAIN", [12] = "ENOMEM",
-		[17] = "EEXIST", [22] = "EINVAL", [34] = "ERANGE",
-	};
+#define S2_MAX_KERNELS 8
+#define S2_EVENTS_SHOWN 48
 
-	if (rc == S2_UNSUPPORTED)
-		return "unsupported";
-	if (rc < 0 && -rc < (int)(sizeof(names) / sizeof(names[0])) &&
-	    names[-rc])
-		snprintf(buf, 16, "-%s", names[-rc]);
-	else
-		snprintf(buf, 16, "%d", rc);
-	return buf;
-}
+/* One kernel's side of a run. */
+struct kernel_run {
+	const struct s2_named_target *k;
+	struct s2rt_ctx *ctx;
+	struct s2_vm *vm;
+	struct s2o_bbm *bbm;
+	struct s2o_imap before, after;
+	size_t runtime_seen;	/* runtime findings already reported */
+	struct s2o_opinfo info;
+	struct s2o_report report;
+};
+
+struct run {
+	const struct s2_seq *seq;
+	const struct s2_run_opts *opts;
+	struct s2_run_result *res;
+	struct kernel_run kr[S2_MAX_KERNELS];
+	unsigned int nr;
+};
 
 static int dispatch(const struct s2_target *t, struct s2_vm *vm,
 		    const struct s2_op *op)
@@ -55,98 +62,311 @@ static int dispatch(const struct s2_target *t, struct s2_vm *vm,
 	abort();
 }
 
-static void trace_events(FILE *trace)
-{
-	const struct s2rt_event *ev;
-	size_t nr;
-
-	ev = s2rt_events(&nr);
-	for (size_t i = 0; i < nr; i++)
-		s2rt_event_print(&ev[i], trace);
-}
-
 /* The op as its text line, without the newline. */
 static const char *op_text(const struct s2_seq *seq, const struct s2_op *op,
 			   char *buf, size_t len)
 {
-	FILE *f = fmemopen(buf, len, "w");
-	size_t end;
+	FILE *f;
 
+	if (!op)
+		return "destroy";
+	f = fmemopen(buf, len, "w");
 	if (!f)
 		return "?";
 	s2_op_print(seq, op, f);
 	fclose(f);
-	end = strcspn(buf, "\n");
-	buf[end] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
 }
 
-/* Findings are printed once each, as they are judged. */
-static int report(const char *name, const struct s2_seq *seq, int op,
-		  size_t *seen, FILE *out)
+static void print_events(const struct s2o_opinfo *info, size_t max, FILE *out)
 {
-	const struct s2rt_finding *f;
-	char text[128];
-	size_t nr;
-	int count = 0;
+	size_t nr = info->nr_events < max ? info->nr_events : max;
 
-	f = s2rt_findings(&nr);
-	for (; *seen < nr; (*seen)++, count++) {
-		fprintf(out, "FINDING %s [%s] ", name,
-			s2rt_check_name(f[*seen].check));
-		if (op < 0)
-			fprintf(out, "at destroy: ");
-		else
-			fprintf(out, "op %d `%s`: ", op + 1,
-				op_text(seq, &seq->ops[op], text, sizeof(text)));
-		fprintf(out, "%s\n", f[*seen].msg);
+	for (size_t i = 0; i < nr; i++) {
+		fputs("  ", out);
+		s2rt_event_print(&info->events[i], out);
 	}
-	return count;
+	if (nr < info->nr_events)
+		fprintf(out, "    ... %zu more events\n", info->nr_events - nr);
 }
 
-int s2_run(const char *name, const struct s2_target *target,
-	   const struct s2_seq *seq, const struct s2_run_opts *opts,
-	   FILE *out)
+/* The runtime's own findings of this op join the oracle's. */
+static void collect_runtime(struct kernel_run *kr)
 {
-	struct s2_config cfg = { .ipa_bits = seq->ipa_bits };
-	struct s2rt_ctx *ctx = s2rt_ctx_create(seq->features);
-	struct s2_vm *vm;
-	size_t seen = 0;
-	int findings = 0, rc;
-	char buf[16], text[128];
+	const struct s2rt_finding *f;
+	size_t nr;
 
-	if (!ctx)
-		return -1;
-	s2rt_ctx_enter(ctx);
-	vm = target->init(&cfg, &rc);
-	if (!vm) {
-		fprintf(out, "%s: init failed (%s)\n", name,
-			s2_errno_name(rc, buf));
-		s2rt_ctx_free(ctx);
+	f = s2rt_findings(&nr);
+	for (; kr->runtime_seen < nr; kr->runtime_seen++) {
+		const struct s2rt_finding *rf = &f[kr->runtime_seen];
+
+		s2o_report(&kr->report, s2rt_check_name(rf->check), rf->level,
+			   rf->field, "%s", rf->msg);
+	}
+}
+
+/* The same bug hit twice in one op (e.g. a WARN per entry) is one finding. */
+static bool repeated(const struct s2o_report *r, unsigned int i)
+{
+	char a[64], b[64];
+
+	s2o_signature(&r->findings[i], a, sizeof(a));
+	for (unsigned int j = 0; j < i; j++) {
+		s2o_signature(&r->findings[j], b, sizeof(b));
+		if (!strcmp(a, b))
+			return true;
+	}
+	return false;
+}
+
+/* Prints a kernel's findings of one op, and counts them. */
+static void report(struct run *run, const char *name, const char *api,
+		   const struct s2o_report *r, const struct s2o_opinfo *info)
+{
+	FILE *out = run->opts->out;
+	char sig[64], text[128];
+	bool failed = false;
+
+	for (unsigned int i = 0; i < r->nr; i++) {
+		const struct s2o_finding *f = &r->findings[i];
+		const char *known;
+
+		if (repeated(r, i))
+			continue;
+		s2o_signature(f, sig, sizeof(sig));
+		known = s2o_known_finding(sig, api);
+		if (known) {
+			run->res->known++;
+		} else {
+			if (!run->res->findings++)
+				snprintf(run->res->first,
+					 sizeof(run->res->first), "%s", sig);
+			failed = true;
+		}
+		if (!out)
+			continue;
+		fprintf(out, "%s %s %s op %u `%s`\n  %s\n",
+			known ? "KNOWN" : "FINDING", sig, name,
+			info->index + 1, op_text(run->seq, info->op, text,
+						 sizeof(text)), f->msg);
+		if (known)
+			fprintf(out, "  known: %s\n", known);
+	}
+	if (failed && out) {
+		fprintf(out, "  events of op %u on %s:\n", info->index + 1,
+			name);
+		print_events(info, S2_EVENTS_SHOWN, out);
+	}
+}
+
+static void trace_op(struct run *run, struct kernel_run *kr)
+{
+	FILE *trace = run->opts->trace;
+	char text[128], buf[16];
+
+	if (!trace)
+		return;
+	fprintf(trace, "%s op %u: %s\n", kr->k->name, kr->info.index + 1,
+		op_text(run->seq, kr->info.op, text, sizeof(text)));
+	print_events(&kr->info, SIZE_MAX, trace);
+	if (kr->info.op)
+		fprintf(trace, "  => %s\n", s2o_rc_name(kr->info.rc, buf, sizeof(buf)));
+}
+
+/* Runs op (NULL: destroy) on one kernel and judges it alone. */
+static void run_one(struct run *run, struct kernel_run *kr,
+		    const struct s2_op *op, unsigned int index)
+{
+	const struct s2_seq *seq = run->seq;
+	size_t nr;
+
+	s2rt_ctx_enter(kr->ctx);
+	kr->info = (struct s2o_opinfo){
+		.op = op,
+		.index = index,
+		.features = seq->features,
+		.ipa_bits = seq->ipa_bits,
+		.api = kr->k->target->api,
+		.memcache_limited = op && index &&
+				    seq->ops[index - 1].kind == S2_OP_MEMCACHE,
+		.before = &kr->before,
+		.after = &kr->after,
+	};
+	if (op) {
+		kr->info.rc = dispatch(kr->k->target, kr->vm, op);
+		s2rt_check_refcounts();
+	} else {
+		kr->k->target->destroy(kr->vm);
+		kr->vm = NULL;
+		s2rt_check_leaks();
+	}
+	kr->info.events = s2rt_events(&nr);
+	kr->info.nr_events = nr;
+	s2o_imap_copy(&kr->after, &kr->before);
+	if (op)
+		s2o_view_update(&kr->after, kr->info.events, nr);
+	kr->report = (struct s2o_report){ .info = &kr->info };
+	if (op) {
+		s2o_model_check(&kr->info, &kr->report);
+		s2o_cmo_check(&kr->info, &kr->report);
+	}
+	s2o_bbm_check(kr->bbm, &kr->info, &kr->report);
+	collect_runtime(kr);
+	trace_op(run, kr);
+}
+
+static void finish_op(struct kernel_run *kr)
+{
+	struct s2o_imap tmp = kr->before;
+
+	s2rt_ctx_enter(kr->ctx);
+	s2rt_events_clear();
+	kr->before = kr->after;
+	kr->after = tmp;
+}
+
+/* Did the model judge this kernel's op wrong already? */
+static bool model_found(const struct kernel_run *kr)
+{
+	for (unsigned int i = 0; i < kr->report.nr; i++)
+		if (!strcmp(kr->report.findings[i].check, "model"))
+			return true;
+	return false;
+}
+
+static void differential(struct run *run, struct s2o_diff **diffs)
+{
+	struct kernel_run *a = &run->kr[0];
+
+	for (unsigned int i = 1; i < run->nr; i++) {
+		struct kernel_run *b = &run->kr[i];
+		const char *names[2] = { a->k->name, b->k->name };
+		struct s2o_report r = { .info = &a->info };
+		struct s2o_report div = { .info = &a->info };
+		char text[128];
+
+		s2o_diff_check(diffs[i], &a->info, &b->info, names,
+			       model_found(a) || model_found(b), &r, &div);
+		run->res->divergences += div.nr;
+		if (run->opts->divergences && run->opts->out)
+			for (unsigned int j = 0; j < div.nr; j++)
+				fprintf(run->opts->out,
+					"DIVERGENCE %s op %u `%s`: %s\n",
+					div.findings[j].field,
+					a->info.index + 1,
+					op_text(run->seq, a->info.op, text,
+						sizeof(text)),
+					div.findings[j].msg);
+		report(run, b->k->name, b->info.api, &r, &a->info);
+	}
+}
+
+static void dump_entry(const struct s2_entry *e, void *arg)
+{
+	FILE *out = arg;
+	char size[32], prot[8];
+
+	if (s2_desc_is_table(e->pte, e->level))
+		return;
+	s2_size_format(s2_level_size(e->level), size);
+	if (!s2_desc_valid(e->pte)) {
+		if (e->pte & S2_DESC_OWNER_MASK)
+			fprintf(out, "owner 0x%" PRIx64 " %s %" PRIu64 " # L%d\n",
+				e->ipa, size,
+				(uint64_t)((e->pte & S2_DESC_OWNER_MASK) >> 2),
+				e->level);
+		return;
+	}
+	s2_desc_prot_letters(e->pte, prot);
+	fprintf(out, "map 0x%" PRIx64 " %s 0x%" PRIx64 " %s # L%d\n", e->ipa,
+		size, s2_desc_pa(e->pte), prot, e->level);
+}
+
+static int start(struct run *run, const struct s2_named_target *k,
+		 struct kernel_run *kr)
+{
+	struct s2_config cfg = { .ipa_bits = run->seq->ipa_bits };
+	char buf[16];
+	int rc;
+
+	kr->k = k;
+	kr->ctx = s2rt_ctx_create(run->seq->features);
+	if (!kr->ctx)
+		abort();
+	s2rt_ctx_enter(kr->ctx);
+	kr->vm = k->target->init(&cfg, &rc);
+	if (!kr->vm) {
+		if (run->opts->out)
+			fprintf(run->opts->out, "FINDING init %s: %s\n",
+				k->name, s2o_rc_name(rc, buf, sizeof(buf)));
+		run->res->findings++;
+		s2rt_ctx_free(kr->ctx);
 		return -1;
 	}
 	s2rt_events_clear();
-	for (unsigned int i = 0; i < seq->nr_ops; i++) {
-		rc = dispatch(target, vm, &seq->ops[i]);
-		s2rt_check_refcounts();
-		if (opts->trace) {
-			fprintf(opts->trace, "%s op %u: %s\n", name, i + 1,
-				op_text(seq, &seq->ops[i], text, sizeof(text)));
-			trace_events(opts->trace);
-			fprintf(opts->trace, "  => %s\n", s2_errno_name(rc, buf));
+	kr->bbm = s2o_bbm_create();
+	s2o_imap_init(&kr->before);
+	s2o_imap_init(&kr->after);
+	s2o_view_build(&kr->before, run->seq->ipa_bits);
+	return 0;
+}
+
+static void stop(struct kernel_run *kr)
+{
+	s2rt_ctx_enter(kr->ctx);
+	if (kr->vm)
+		kr->k->target->destroy(kr->vm);
+	if (kr->bbm)
+		s2o_bbm_free(kr->bbm);
+	s2o_imap_free(&kr->before);
+	s2o_imap_free(&kr->after);
+	s2rt_ctx_free(kr->ctx);
+}
+
+unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
+		    const struct s2_seq *seq, const struct s2_run_opts *opts,
+		    struct s2_run_result *result)
+{
+	struct s2_run_result local;
+	struct s2o_diff *diffs[S2_MAX_KERNELS] = { 0 };
+	struct run run = {
+		.seq = seq, .opts = opts, .res = result ? result : &local,
+	};
+
+	*run.res = (struct s2_run_result){ 0 };
+	for (run.nr = 0; run.nr < nr && run.nr < S2_MAX_KERNELS; run.nr++)
+		if (start(&run, &kernels[run.nr], &run.kr[run.nr]))
+			goto out;
+	for (unsigned int i = 1; i < run.nr; i++)
+		diffs[i] = s2o_diff_create(opts->strict);
+	for (unsigned int op = 0; op <= seq->nr_ops; op++) {
+		const struct s2_op *o = op < seq->nr_ops ? &seq->ops[op] : NULL;
+
+		if (!o && opts->dump && opts->out) {
+			for (unsigned int i = 0; i < run.nr; i++) {
+				fprintf(opts->out, "# %s\n", run.kr[i].k->name);
+				s2rt_ctx_enter(run.kr[i].ctx);
+				run.kr[i].k->target->walk(run.kr[i].vm,
+							  dump_entry,
+							  opts->out);
+			}
 		}
-		s2rt_events_clear();
-		findings += report(name, seq, i, &seen, out);
+		for (unsigned int i = 0; i < run.nr; i++)
+			run_one(&run, &run.kr[i], o, op);
+		for (unsigned int i = 0; i < run.nr; i++)
+			report(&run, run.kr[i].k->name, run.kr[i].info.api,
+			       &run.kr[i].report, &run.kr[i].info);
+		if (o)
+			differential(&run, diffs);
+		for (unsigned int i = 0; i < run.nr; i++)
+			finish_op(&run.kr[i]);
 	}
-	if (opts->final_state)
-		opts->final_state(target, vm, opts->arg);
-	target->destroy(vm);
-	s2rt_check_leaks();
-	if (opts->trace) {
-		fprintf(opts->trace, "%s destroy:\n", name);
-		trace_events(opts->trace);
+out:
+	for (unsigned int i = 0; i < run.nr; i++) {
+		if (diffs[i])
+			s2o_diff_free(diffs[i]);
+		stop(&run.kr[i]);
 	}
-	findings += report(name, seq, -1, &seen, out);
-	s2rt_ctx_free(ctx);
-	return findings;
+	return run.res->findings;
 }

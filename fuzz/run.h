@@ -1,32 +1,35 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Running one sequence on one target: each op through the target ABI, the
- * runtime's own checks at every op boundary, and destroy with a leak check.
+ * Running one sequence on every kernel in lockstep: each op through the
+ * target ABI on each kernel in turn, the oracle on each, then the
+ * differential between the first kernel and each other one.
  */
 #ifndef S2FUZZ_RUN_H
 #define S2FUZZ_RUN_H
 
 #include <stdio.h>
 
-#include "../targets/target.h"
+#include "registry.h"
 #include "seq.h"
 
 struct s2_run_opts {
-	FILE *trace;		/* NULL: no event log printed */
-	/* Called with the live table after the last op, before destroy. */
-	void (*final_state)(const struct s2_target *target, struct s2_vm *vm,
-			    void *arg);
-	void *arg;
+	FILE *out;		/* findings and dumps; NULL: silent */
+	FILE *trace;		/* the event log of every op; NULL: none */
+	bool dump;		/* each kernel's final mapping as op lines */
+	bool strict;		/* return codes and structure must agree too */
+	bool divergences;	/* print intended differences between kernels */
 };
 
-/*
- * Returns the number of findings printed to out (prefixed by name), or -1
- * if the target could not even be initialised.
- */
-int s2_run(const char *name, const struct s2_target *target,
-	   const struct s2_seq *seq, const struct s2_run_opts *opts,
-	   FILE *out);
+struct s2_run_result {
+	unsigned int findings;	/* failures */
+	unsigned int known;	/* findings listed in known-differences.def */
+	unsigned int divergences;
+	char first[64];		/* signature of the first finding */
+};
 
-const char *s2_errno_name(int rc, char buf[16]);
+/* Returns the number of findings (result, if not NULL, says more). */
+unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
+		    const struct s2_seq *seq, const struct s2_run_opts *opts,
+		    struct s2_run_result *result);
 
 #endif /* S2FUZZ_RUN_H */

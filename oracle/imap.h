@@ -22,8 +22,12 @@ struct s2o_val {
 	uint8_t prot;		/* S2_PROT_R/W/X/DEVICE of a mapping */
 	uint8_t owner;		/* owner ID of an annotation */
 	int8_t level;		/* level of the leaf it came from, or -1 */
+	uint8_t young;		/* access flag: 0, 1, or S2O_YOUNG_ANY */
 	uint64_t pa;		/* PA at the interval's first IPA */
 };
+
+/* In an expectation: the access flag may be either. */
+#define S2O_YOUNG_ANY 2
 
 struct s2o_ival {
 	uint64_t start, end;	/* [start, end), page aligned */
@@ -66,7 +70,11 @@ struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
 		   s2o_imap_fn fn, void *arg);
 
-/* Do two values translate addr the same way? pa is each value's PA at addr. */
+/*
+ * Do two values translate an address the same way (each pa being its PA
+ * there)?  The access flag is not part of a translation and is ignored;
+ * levels are compared only when asked.  *field names the first difference.
+ */
 bool s2o_val_same(const struct s2o_val *a, const struct s2o_val *b,
 		  bool levels, const char **field);
 
@@ -74,8 +82,8 @@ bool s2o_val_same(const struct s2o_val *a, const struct s2o_val *b,
  * Compares two maps over [start, end) address by address, logically (a 2M
  * block equals 512 pages with the same PAs and prot), or leaf for leaf when
  * levels is set.  Returns true if equal; otherwise *where is the first
- * differing IPA and *field names what differs first: "kind", "pa", "prot",
- * "owner" or "level".
+ * differing IPA and *field names what differs first: "kind", "pa", "prot"
+ * (or "memtype" when only the device attribute does), "owner" or "level".
  */
 bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
 		    uint64_t start, uint64_t end, bool levels,

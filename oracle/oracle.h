@@ -52,8 +52,20 @@ void s2o_report(struct s2o_report *r, const char *check, int level,
 		const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* A return code as the kernel spells it: "-EAGAIN", or the number. */
+const char *s2o_rc_name(int rc, char *buf, size_t len);
+
 /* "check-op-Llevel-field": the key findings are deduplicated by. */
 void s2o_signature(const struct s2o_finding *f, char *buf, size_t len);
+
+/* --- the logical mapping of the current kernel's live table --------------- */
+
+void s2o_view_build(struct s2o_imap *m, unsigned int ipa_bits);
+/* Walks again what the op's stores touched. */
+void s2o_view_update(struct s2o_imap *m, const struct s2rt_event *ev,
+		     size_t nr);
+/* Those ranges, sorted and merged: (*out)[2i] start, [2i+1] end; free it. */
+size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out);
 
 /* --- the checkers -------------------------------------------------------- */
 
@@ -71,5 +83,25 @@ void s2o_bbm_check(struct s2o_bbm *bbm, const struct s2o_opinfo *info,
 
 /* Cache maintenance before guest memory becomes visible. */
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r);
+
+/* --- the differential ---------------------------------------------------- */
+
+struct s2o_diff;
+/* strict: a kernel against itself patched, where any difference counts. */
+struct s2o_diff *s2o_diff_create(bool strict);
+void s2o_diff_free(struct s2o_diff *d);
+/*
+ * The same op ran on two kernels (names[0], names[1]).  Findings go to r;
+ * divergences (intended differences between versions) go to div.  With
+ * excused set (the model already reported one of the two on this op), the
+ * differences are remembered but not reported again.
+ */
+void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
+		    const struct s2o_opinfo *b, const char *names[2],
+		    bool excused, struct s2o_report *r,
+		    struct s2o_report *div);
+
+/* A finding listed in known-differences.def for this API: its reason. */
+const char *s2o_known_finding(const char *signature, const char *api);
 
 #endif /* S2FUZZ_ORACLE_H */

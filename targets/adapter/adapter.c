@@ -27,8 +27,10 @@ static void *memcache_zalloc_page(void *arg)
 	struct kvm_mmu_memory_cache *mc = arg;
 
 	if (mc) {
-		if (mc->nobjs <= 0)
+		if (mc->nobjs <= 0) {
+			s2rt_note_alloc_fail();
 			return NULL;
+		}
 		mc->nobjs--;
 	}
 	return s2rt_page_alloc();

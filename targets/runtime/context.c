@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../../oracle/desc.h"
 #include "internal.h"
@@ -84,7 +85,8 @@ void s2rt_events_clear(void)
 	s2rt_cur->nr_events = 0;
 }
 
-void s2rt_finding(enum s2rt_check check, int level, const char *fmt, ...)
+void s2rt_finding(enum s2rt_check check, const char *field, int level,
+		  const char *fmt, ...)
 {
 	struct s2rt_ctx *ctx = s2rt_cur;
 	struct s2rt_finding *f;
@@ -95,6 +97,7 @@ void s2rt_finding(enum s2rt_check check, int level, const char *fmt, ...)
 	f = &ctx->findings[ctx->nr_findings++];
 	f->check = check;
 	f->level = level;
+	snprintf(f->field, sizeof(f->field), "%s", field);
 	va_start(ap, fmt);
 	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
 	va_end(ap);
@@ -181,7 +184,7 @@ static struct s2rt_page *store_target(uint64_t *ptep, long *idxp,
 	if (idx < 0)
 		return NULL;
 	if (pool->pages[idx].state != S2RT_PAGE_LIVE) {
-		s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, pool->pages[idx].level,
+		s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, "access", pool->pages[idx].level,
 			     "PTE store to freed table page 0x%" PRIx64
 			     " [%u]", s2rt_page_pa(idx), *indexp);
 		return NULL;
@@ -242,10 +245,15 @@ void s2rt_warn(const char *file, int line, const char *cond)
 {
 	struct s2rt_event *ev;
 
+	const char *base = strrchr(file, '/');
+	char where[32];
+
 	ev = s2rt_event_add(S2RT_EV_WARN, S2RT_NO_LEVEL, 0, line, 0, 0);
 	ev->file = file;
-	s2rt_finding(S2RT_CHECK_WARN, S2RT_NO_LEVEL, "WARN_ON(%s) at %s:%d",
-		     cond, file, line);
+	/* The line identifies the WARN; the tree it sits in does not. */
+	snprintf(where, sizeof(where), "%s:%d", base ? base + 1 : file, line);
+	s2rt_finding(S2RT_CHECK_WARN, where, S2RT_NO_LEVEL,
+		     "WARN_ON(%s) at %s:%d", cond, file, line);
 }
 
 void s2rt_tlbi_vmid(const void *mmu)
@@ -293,6 +301,11 @@ void s2rt_note_free_unlinked(void *table, int level)
 
 	s2rt_event_add(S2RT_EV_FREE_UNLINKED, level, 0,
 		       idx < 0 ? 0 : s2rt_page_pa(idx), 0, 0);
+}
+
+void s2rt_note_alloc_fail(void)
+{
+	s2rt_event_add(S2RT_EV_ALLOC_FAIL, S2RT_NO_LEVEL, 0, 0, 0, 0);
 }
 
 void s2rt_rcu_read_lock(void)

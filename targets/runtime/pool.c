@@ -115,8 +115,10 @@ void *s2rt_page_alloc(void)
 		idx = pool->used++;
 	if (idx < 0)
 		idx = quarantine_pop(pool, true);
-	if (idx < 0)
+	if (idx < 0) {
+		s2rt_note_alloc_fail();
 		return NULL;
+	}
 	page_take(pool, idx, false);
 	s2rt_event_add(S2RT_EV_ALLOC, S2RT_NO_LEVEL, 0, s2rt_page_pa(idx), 1,
 		       0);
@@ -163,15 +165,17 @@ static struct s2rt_page *live_page(struct s2rt_pool *pool, const void *addr,
 	long idx = s2rt_page_index(pool, addr);
 
 	if (idx < 0) {
-		s2rt_finding(S2RT_CHECK_POOL, S2RT_NO_LEVEL,
+		s2rt_finding(S2RT_CHECK_POOL, "addr", S2RT_NO_LEVEL,
 			     "%s on %p, which is not a table page", what, addr);
 		return NULL;
 	}
 	*idxp = idx;
 	if (pool->pages[idx].state != S2RT_PAGE_LIVE) {
-		s2rt_finding(pool->pages[idx].state == S2RT_PAGE_FREED ?
-				     on_freed :
-				     S2RT_CHECK_POOL,
+		bool freed = pool->pages[idx].state == S2RT_PAGE_FREED;
+
+		s2rt_finding(freed ? on_freed : S2RT_CHECK_POOL,
+			     !freed ? "addr" :
+			     on_freed == S2RT_CHECK_DOUBLE_FREE ? "put" : "access",
 			     pool->pages[idx].level,
 			     "%s on table page 0x%" PRIx64 ", which is %s",
 			     what, s2rt_page_pa(idx),
@@ -202,7 +206,7 @@ void s2rt_pages_exact_free(void *addr, size_t size)
 			continue;
 		/* The PGD is freed by its allocator, not by a put to zero. */
 		if (page->count != 1)
-			s2rt_finding(S2RT_CHECK_REFCOUNT, page->level,
+			s2rt_finding(S2RT_CHECK_REFCOUNT, "count", page->level,
 				     "PGD page 0x%" PRIx64
 				     " freed with refcount %d (expected 1)",
 				     s2rt_page_pa(idx), page->count);
@@ -239,7 +243,7 @@ void s2rt_page_put(void *addr)
 	if (page->count)
 		return;
 	if (page->exact)
-		s2rt_finding(S2RT_CHECK_REFCOUNT, page->level,
+		s2rt_finding(S2RT_CHECK_REFCOUNT, "count", page->level,
 			     "PGD page 0x%" PRIx64 " put to refcount 0",
 			     s2rt_page_pa(idx));
 	s2rt_event_add(S2RT_EV_FREE, page->level, 0, s2rt_page_pa(idx), 1, 0);
@@ -284,7 +288,7 @@ uint64_t s2rt_virt_to_phys(void *va)
 		       ((uintptr_t)va & (S2RT_PAGE_SIZE - 1));
 	if (((uintptr_t)va & ~S2RT_GUEST_VA_MASK) == S2RT_GUEST_VA_TAG)
 		return (uintptr_t)va & S2RT_GUEST_VA_MASK;
-	s2rt_finding(S2RT_CHECK_POOL, S2RT_NO_LEVEL,
+	s2rt_finding(S2RT_CHECK_POOL, "addr", S2RT_NO_LEVEL,
 		     "virt_to_phys(%p): neither a table page nor guest memory",
 		     va);
 	return 0;

@@ -29,6 +29,7 @@ enum s2rt_event_kind {
 	S2RT_EV_GET,		/* a page pa, b new count */
 	S2RT_EV_PUT,		/* a page pa, b new count */
 	S2RT_EV_ALLOC,		/* a page pa, b pages */
+	S2RT_EV_ALLOC_FAIL,	/* an allocation the kernel asked for failed */
 	S2RT_EV_FREE,		/* a page pa, b pages */
 	S2RT_EV_FREE_UNLINKED,	/* a table pa, level */
 	S2RT_EV_WARN,		/* file, a line */
@@ -59,7 +60,8 @@ enum s2rt_check {
 struct s2rt_finding {
 	enum s2rt_check check;
 	int level;
-	char msg[160];
+	char field[24];		/* what went wrong, for the signature */
+	char msg[200];
 };
 
 /* --- the run: one per kernel instance ----------------------------------- */
@@ -88,6 +90,8 @@ int s2rt_page_count(void *addr);
 void *s2rt_phys_to_virt(uint64_t pa);
 uint64_t s2rt_virt_to_phys(void *va);
 void s2rt_note_free_unlinked(void *table, int level);
+/* The memcache ran dry (allocation failure is part of the input). */
+void s2rt_note_alloc_fail(void);
 /* Is pa a table page of the pool (live or freed)? */
 bool s2rt_pa_is_table(uint64_t pa);
 /* The 512 entries of the live table page at pa, or NULL if it is not one. */
@@ -104,8 +108,8 @@ void s2rt_check_refcounts(void);
 /* After destroy: every page returned exactly once. */
 void s2rt_check_leaks(void);
 const struct s2rt_finding *s2rt_findings(size_t *nr);
-void s2rt_finding(enum s2rt_check check, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void s2rt_finding(enum s2rt_check check, const char *field, int level,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 const char *s2rt_check_name(enum s2rt_check check);
 
 #endif /* S2FUZZ_RUNTIME_H */

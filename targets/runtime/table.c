@@ -27,6 +27,21 @@ void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits)
 		s2rt_page_place(first + i, start_level, i * span);
 }
 
+bool s2rt_pa_is_table(uint64_t pa)
+{
+	return s2rt_pa_index(pa) >= 0;
+}
+
+const uint64_t *s2rt_table_at(uint64_t pa)
+{
+	struct s2rt_pool *pool = &s2rt_cur->pool;
+	long idx = s2rt_pa_index(pa);
+
+	if (idx < 0 || pool->pages[idx].state != S2RT_PAGE_LIVE)
+		return NULL;
+	return s2rt_page_va(pool, idx);
+}
+
 struct walk {
 	uint64_t start, end;	/* IPAs of interest */
 	s2_entry_fn fn;
@@ -62,7 +77,7 @@ static void walk_page(long idx, const struct walk *w)
 			continue;
 		child = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(e.pte)));
 		if (child < 0 || pool->pages[child].state != S2RT_PAGE_LIVE) {
-			s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, e.level,
+			s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, "access", e.level,
 				     "L%d entry for IPA 0x%" PRIx64
 				     " links table 0x%" PRIx64
 				     ", which is not a live table page",
@@ -105,7 +120,7 @@ void s2rt_check_refcounts(void)
 		if (page->state != S2RT_PAGE_LIVE ||
 		    page->count == 1 + (int)page->nonzero)
 			continue;
-		s2rt_finding(S2RT_CHECK_REFCOUNT, page->level,
+		s2rt_finding(S2RT_CHECK_REFCOUNT, "count", page->level,
 			     "table page 0x%" PRIx64 " (L%d, IPA 0x%" PRIx64
 			     ") has refcount %d but %u non-zero entries",
 			     s2rt_page_pa(idx), page->level, page->ipa,
@@ -122,7 +137,7 @@ void s2rt_check_leaks(void)
 
 		if (page->state != S2RT_PAGE_LIVE)
 			continue;
-		s2rt_finding(S2RT_CHECK_LEAK, page->level,
+		s2rt_finding(S2RT_CHECK_LEAK, "page", page->level,
 			     "table page 0x%" PRIx64 " (L%d, IPA 0x%" PRIx64
 			     ", refcount %d) never freed",
 			     s2rt_page_pa(idx), page->level, page->ipa,

@@ -73,6 +73,9 @@ void s2rt_event_print(const struct s2rt_event *ev, FILE *out)
 			ev->kind == S2RT_EV_ALLOC ? "alloc" : "free", ev->a, ev->b,
 			ev->b == 1 ? "" : "s");
 		break;
+	case S2RT_EV_ALLOC_FAIL:
+		fprintf(out, "  alloc     failed\n");
+		break;
 	case S2RT_EV_FREE_UNLINKED:
 		fprintf(out, "  free-unlinked table 0x%" PRIx64 " (linked at L%d)\n",
 			ev->a, ev->level);

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "gen.h"
+
+#define SZ_4K (1ULL << 12)
+#define SZ_2M (1ULL << 21)
+#define SZ_1G (1ULL << 30)
+
+struct rng {
+	uint64_t s;
+};
+
+/* xorshift64*: small, and the same everywhere. */
+static uint64_t next(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dULL;
+}
+
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return next(r) % n;
+}
+
+static uint64_t pick(struct rng *r, const uint64_t *v, unsigned int n)
+{
+	return v[below(r, n)];
+}
+
+/* Offsets inside a 1G slot where blocks and tables meet. */
+static uint64_t offset(struct rng *r)
+{
+	static const uint64_t blocks[] = { 0, SZ_2M, 2 * SZ_2M, 511 * SZ_2M };
+	static const uint64_t pages[] = { 0, SZ_4K, 2 * SZ_4K, 511 * SZ_4K };
+
+	switch (below(r, 3)) {
+	case 0:
+		return 0;
+	case 1:
+		return pick(r, blocks, 4);
+	default:
+		return pick(r, blocks, 4) + pick(r, pages, 4);
+	}
+}
+
+static uint64_t size(struct rng *r, uint64_t ipa, uint64_t top, bool small)
+{
+	static const uint64_t sizes[] = { SZ_4K, 2 * SZ_4K, SZ_2M - SZ_4K,
+					  SZ_2M, 2 * SZ_2M, SZ_1G };
+	uint64_t s = pick(r, sizes, small ? 5 : 6);
+
+	return ipa + s > top ? top - ipa : s;
+}
+
+static unsigned int prot(struct rng *r)
+{
+	unsigned int p = below(r, 8);	/* r w x */
+
+	/* Device memory now and then; executable device is -EINVAL. */
+	if (!below(r, 8))
+		p = (p & ~S2_PROT_X) | S2_PROT_DEVICE | (below(r, 4) ? 0 : S2_PROT_X);
+	return p;
+}
+
+static void random_op(struct rng *r, struct s2_op *op, unsigned int ipa_bits)
+{
+	static const uint8_t kinds[] = {
+		S2_OP_MAP, S2_OP_MAP, S2_OP_MAP, S2_OP_MAP, S2_OP_FAULT,
+		S2_OP_FAULT, S2_OP_FAULT, S2_OP_UNMAP, S2_OP_UNMAP,
+		S2_OP_UNMAP, S2_OP_WRPROTECT, S2_OP_WRPROTECT, S2_OP_RELAX,
+		S2_OP_MKOLD, S2_OP_MKYOUNG, S2_OP_SPLIT, S2_OP_SPLIT,
+		S2_OP_OWNER, S2_OP_FLUSH, S2_OP_MEMCACHE,
+	};
+	uint64_t top = 1ULL << ipa_bits;
+	uint64_t slots = top / SZ_1G < 4 ? top / SZ_1G : 4;
+	/* Guest memory at IPA + 1G, so blocks are possible: mostly. */
+	uint64_t shift = below(r, 6) ? SZ_1G : SZ_1G + SZ_4K;
+
+	*op = (struct s2_op){ .kind = kinds[below(r, sizeof(kinds))] };
+	op->ipa = below(r, slots ? slots : 1) * SZ_1G + offset(r);
+	if (op->ipa >= top)
+		op->ipa = 0;
+	switch (op->kind) {
+	case S2_OP_MAP:
+		op->size = size(r, op->ipa, top, shift != SZ_1G);
+		op->pa = op->ipa + shift;
+		op->prot = prot(r);
+		break;
+	case S2_OP_FAULT:
+		op->prot = prot(r) & ~(below(r, 4) ? 0 : S2_PROT_DEVICE);
+		op->page = !below(r, 3);
+		break;
+	case S2_OP_RELAX:
+		op->prot = below(r, 8);
+		break;
+	case S2_OP_MKYOUNG:
+		break;
+	case S2_OP_OWNER:
+		op->size = size(r, op->ipa, top, true);
+		op->count = below(r, 3);
+		break;
+	case S2_OP_MEMCACHE:
+		op->ipa = 0;
+		op->count = below(r, 4);
+		break;
+	default:
+		op->size = size(r, op->ipa, top, false);
+	}
+}
+
+void s2_seq_random(struct s2_seq *seq, uint64_t seed)
+{
+	static const unsigned int ipa_bits[] = { 40, 40, 40, 36, 44, 32 };
+	struct rng r = { .s = seed * 0x9e3779b97f4a7c15ULL + 1 };
+	unsigned int nr;
+
+	s2_seq_init(seq);
+	seq->features = seed % 4;	/* every feature combination in turn */
+	seq->ipa_bits = ipa_bits[below(&r, 6)];
+	nr = 1 + below(&r, 24);
+	for (unsigned int i = 0; i < nr; i++)
+		random_op(&r, &seq->ops[seq->nr_ops++], seq->ipa_bits);
+}

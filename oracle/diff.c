@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The differential: two kernels ran the same op; their logical mappings
+ * must agree.  Differences an entry of known-differences.def explains are
+ * remembered as ranges and not compared again until the kernels agree on
+ * them.  In strict mode (a kernel against itself patched) return codes and
+ * table structure must agree too; otherwise their differences are
+ * divergences, reported but never findings.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "desc.h"
+#include "oracle.h"
+
+struct s2o_diff {
+	bool strict;
+	struct s2o_imap explained;	/* kind MAPPED marks a range */
+};
+
+struct s2o_diff *s2o_diff_create(bool strict)
+{
+	struct s2o_diff *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		abort();
+	d->strict = strict;
+	s2o_imap_init(&d->explained);
+	return d;
+}
+
+void s2o_diff_free(struct s2o_diff *d)
+{
+	s2o_imap_free(&d->explained);
+	free(d);
+}
+
+/*
+ * map_eagain_stops_walk: one kernel of the walk-args generation returned
+ * -EAGAIN from a map that the other completed; what the map's range and
+ * the leaves it overlapped hold may differ.
+ */
+static bool map_eagain_stops_walk(const struct s2o_opinfo *a,
+				  const struct s2o_opinfo *b, uint64_t addr)
+{
+	const struct s2o_opinfo *stopped = a->rc == -EAGAIN ? a : b;
+	const struct s2_op *op = a->op;
+	uint64_t start, end, s, e;
+
+	if (!op || op->kind != S2_OP_MAP || stopped->rc != -EAGAIN ||
+	    strcmp(stopped->api, "walk-args") || a->rc == b->rc)
+		return false;
+	start = op->ipa;
+	end = op->ipa + op->size;
+	/* Leaves the map overlapped are dropped whole by the one that went on. */
+	if (s2o_imap_get(stopped->before, start, &s, &e).kind != S2O_UNMAPPED)
+		start = s;
+	if (s2o_imap_get(stopped->before, end - 1, &s, &e).kind != S2O_UNMAPPED)
+		end = e;
+	return addr >= start && addr < end;
+}
+
+/*
+ * leaf_sizes_differ: before the op, the address sat in a leaf of one size
+ * on one kernel and of another size on the other.
+ */
+static bool leaf_sizes_differ(const struct s2o_opinfo *a,
+			      const struct s2o_opinfo *b, uint64_t addr)
+{
+	uint64_t s, e;
+	struct s2o_val va = s2o_imap_get(a->before, addr, &s, &e);
+	struct s2o_val vb = s2o_imap_get(b->before, addr, &s, &e);
+
+	return va.kind != S2O_UNMAPPED && vb.kind != S2O_UNMAPPED &&
+	       va.level != vb.level;
+}
+
+static const struct {
+	const char *name;
+	bool (*explains)(const struct s2o_opinfo *a,
+			 const struct s2o_opinfo *b, uint64_t addr);
+} known_differences[] = {
+#define S2O_KNOWN_DIFFERENCE(name, reason) { #name, name },
+#define S2O_KNOWN_FINDING(signature, api, reason)
+#include "known-differences.def"
+#undef S2O_KNOWN_DIFFERENCE
+#undef S2O_KNOWN_FINDING
+};
+
+/* The known difference that explains a difference at addr, or NULL. */
+static const char *explaining(const struct s2o_opinfo *a,
+			      const struct s2o_opinfo *b, uint64_t addr)
+{
+	for (size_t i = 0; i < sizeof(known_differences) /
+				       sizeof(known_differences[0]); i++)
+		if (known_differences[i].explains(a, b, addr))
+			return known_differences[i].name;
+	return NULL;
+}
+
+static void describe(const struct s2o_val *v, char *buf, size_t len)
+{
+	char prot[8];
+
+	switch (v->kind) {
+	case S2O_MAPPED:
+		s2_prot_format(v->prot, prot);
+		snprintf(buf, len, "map 0x%" PRIx64 " %s (L%d)", v->pa, prot,
+			 v->level);
+		break;
+	case S2O_OWNER:
+		snprintf(buf, len, "owner %u", v->owner);
+		break;
+	default:
+		snprintf(buf, len, "unmapped");
+	}
+}
+
+/* Explained ranges are merged with their neighbours: they are few. */
+static void mark_explained(struct s2o_diff *d, uint64_t start, uint64_t end)
+{
+	static const struct s2o_val mark = { .kind = S2O_MAPPED };
+	uint64_t s, e;
+
+	if (start && s2o_imap_get(&d->explained, start - 1, &s, &e).kind)
+		start = s;
+	if (s2o_imap_get(&d->explained, end, &s, &e).kind)
+		end = e;
+	s2o_imap_set(&d->explained, start, end, &mark);
+}
+
+/* Compares [start, end): every piece where the two differ is judged. */
+static void compare_range(struct s2o_diff *d, const struct s2o_opinfo *a,
+			  const struct s2o_opinfo *b, uint64_t start,
+			  uint64_t end, const char *names[2], bool excused,
+			  struct s2o_report *r, struct s2o_report *div)
+{
+	uint64_t addr = start;
+
+	while (addr < end) {
+		uint64_t as, ae, bs, be, xs, xe, next;
+		struct s2o_val va = s2o_imap_get(a->after, addr, &as, &ae);
+		struct s2o_val vb = s2o_imap_get(b->after, addr, &bs, &be);
+		bool explained = s2o_imap_get(&d->explained, addr, &xs, &xe).kind;
+		char da[64], db[64];
+		const char *field, *known;
+
+		next = ae < be ? ae : be;
+		if (next > end)
+			next = end;
+		if (s2o_val_same(&va, &vb, false, &field)) {
+			if (explained)
+				s2o_imap_set(&d->explained, addr, next,
+					     &(struct s2o_val){ 0 });
+			if (va.kind && va.level != vb.level)
+				s2o_report(d->strict ? r : div, "diff",
+					   va.level, "level",
+					   "IPA 0x%" PRIx64 ": %s maps it at "
+					   "L%d, %s at L%d", addr, names[0],
+					   va.level, names[1], vb.level);
+			addr = next;
+			continue;
+		}
+		if (explained) {
+			addr = next < xe ? next : xe;
+			continue;
+		}
+		known = excused ? "the model's finding" : explaining(a, b, addr);
+		if (known) {
+			s2o_report(div, "known", -1, known,
+				   "IPA 0x%" PRIx64 ": explained by %s", addr,
+				   known);
+			mark_explained(d, addr, next);
+			addr = next;
+			continue;
+		}
+		describe(&va, da, sizeof(da));
+		describe(&vb, db, sizeof(db));
+		s2o_report(r, "diff", va.kind ? va.level : vb.level, field,
+			   "IPA 0x%" PRIx64 ": %s has %s, %s has %s", addr,
+			   names[0], da, names[1], db);
+		return;
+	}
+}
+
+static void add_range(uint64_t **r, size_t *n, uint64_t start, uint64_t end)
+{
+	/* Room for powers of two: appending stays linear. */
+	if (!(*n & (*n - 1))) {
+		*r = realloc(*r, 4 * (*n ? *n : 1) * sizeof(**r));
+		if (!*r)
+			abort();
+	}
+	(*r)[2 * *n] = start;
+	(*r)[2 * *n + 1] = end;
+	(*n)++;
+}
+
+static bool op_has_range(const struct s2_op *op)
+{
+	return op && op->size && op->kind != S2_OP_MEMCACHE;
+}
+
+void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
+		    const struct s2o_opinfo *b, const char *names[2],
+		    bool excused, struct s2o_report *r,
+		    struct s2o_report *div)
+{
+	uint64_t *ra, *rb, *all = NULL;
+	size_t na = s2o_touched(a->events, a->nr_events, &ra);
+	size_t nb = s2o_touched(b->events, b->nr_events, &rb);
+	size_t n = 0;
+
+	if (a->rc != b->rc)
+		s2o_report(d->strict ? r : div, "diff", -1, "rc",
+			   "%s returned %d, %s returned %d", names[0], a->rc,
+			   names[1], b->rc);
+	for (size_t i = 0; i < na; i++)
+		add_range(&all, &n, ra[2 * i], ra[2 * i + 1]);
+	for (size_t i = 0; i < nb; i++)
+		add_range(&all, &n, rb[2 * i], rb[2 * i + 1]);
+	if (op_has_range(a->op))
+		add_range(&all, &n, a->op->ipa, a->op->ipa + a->op->size);
+	for (size_t i = 0; i < d->explained.nr; i++)
+		add_range(&all, &n, d->explained.iv[i].start,
+			  d->explained.iv[i].end);
+	for (size_t i = 0; i < n && !r->nr; i++)
+		compare_range(d, a, b, all[2 * i], all[2 * i + 1], names,
+			      excused, r, div);
+	free(all);
+	free(ra);
+	free(rb);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Findings: what each checker reports, and the key they deduplicate by. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "oracle.h"
+
+static void copy_word(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "-");
+}
+
+void s2o_report(struct s2o_report *r, const char *check, int level,
+		const char *field, const char *fmt, ...)
+{
+	struct s2o_finding *f;
+	va_list ap;
+
+	if (r->nr == S2O_MAX_FINDINGS)
+		return;
+	f = &r->findings[r->nr++];
+	copy_word(f->check, sizeof(f->check), check);
+	copy_word(f->op, sizeof(f->op),
+		  r->info && r->info->op ? s2_op_name(r->info->op->kind) :
+					   "destroy");
+	f->level = level;
+	copy_word(f->field, sizeof(f->field), field);
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * check-op-level-field, e.g. "bbm-map-L2-stale": the same bug found again
+ * by another input has the same signature.
+ */
+void s2o_signature(const struct s2o_finding *f, char *buf, size_t len)
+{
+	if (f->level >= 0 && f->level <= 3)
+		snprintf(buf, len, "%s-%s-L%d-%s", f->check, f->op, f->level,
+			 f->field);
+	else
+		snprintf(buf, len, "%s-%s-%s", f->check, f->op, f->field);
+}
+
+static const struct {
+	const char *signature, *api, *reason;
+} known_findings[] = {
+#define S2O_KNOWN_DIFFERENCE(name, reason)
+#define S2O_KNOWN_FINDING(signature, api, reason) { signature, api, reason },
+#include "known-differences.def"
+#undef S2O_KNOWN_DIFFERENCE
+#undef S2O_KNOWN_FINDING
+};
+
+const char *s2o_known_finding(const char *signature, const char *api)
+{
+	for (size_t i = 0; i < sizeof(known_findings) / sizeof(known_findings[0]);
+	     i++)
+		if (!strcmp(known_findings[i].signature, signature) &&
+		    !strcmp(known_findings[i].api, api))
+			return known_findings[i].reason;
+	return NULL;
+}
+
+/* A return code as the kernel spells it: "-EAGAIN", or the number. */
+const char *s2o_rc_name(int rc, char *buf, size_t len)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EPERM, "-EPERM" },   { E2BIG, "-E2BIG" },
+		{ EAGAIN, "-EAGAIN" }, { ENOMEM, "-ENOMEM" },
+		{ EEXIST, "-EEXIST" }, { EINVAL, "-EINVAL" },
+		{ ERANGE, "-ERANGE" },
+	};
+
+	if (rc == S2_UNSUPPORTED)
+		return "unsupported";
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (rc == -names[i].err)
+			return names[i].name;
+	snprintf(buf, len, "%d", rc);
+	return buf;
+}

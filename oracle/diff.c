@@ -213,10 +213,14 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 	size_t nb = s2o_touched(b->events, b->nr_events, &rb);
 	size_t n = 0;
 
-	if (a->rc != b->rc)
+	if (a->rc != b->rc) {
+		char rca[16], rcb[16];
+
 		s2o_report(d->strict ? r : div, "diff", -1, "rc",
-			   "%s returned %d, %s returned %d", names[0], a->rc,
-			   names[1], b->rc);
+			   "%s returned %s, %s returned %s", names[0],
+			   s2o_rc_name(a->rc, rca, sizeof(rca)), names[1],
+			   s2o_rc_name(b->rc, rcb, sizeof(rcb)));
+	}
 	for (size_t i = 0; i < na; i++)
 		add_range(&all, &n, ra[2 * i], ra[2 * i + 1]);
 	for (size_t i = 0; i < nb; i++)

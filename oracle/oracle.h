@@ -38,7 +38,7 @@ struct s2o_finding {
 	char check[16];		/* "model", "bbm", "tlbi", "cmo", "free", … */
 	char op[12];		/* op word, or "destroy" */
 	int level;		/* level concerned, or -1 */
-	char field[16];		/* first differing field */
+	char field[24];		/* first differing field */
 	char msg[400];		/* the verdict: expected vs actual */
 };
 

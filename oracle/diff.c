@@ -100,24 +100,6 @@ static const char *explaining(const struct s2o_opinfo *a,
 	return NULL;
 }
 
-static void describe(const struct s2o_val *v, char *buf, size_t len)
-{
-	char prot[8];
-
-	switch (v->kind) {
-	case S2O_MAPPED:
-		s2_prot_format(v->prot, prot);
-		snprintf(buf, len, "map 0x%" PRIx64 " %s (L%d)", v->pa, prot,
-			 v->level);
-		break;
-	case S2O_OWNER:
-		snprintf(buf, len, "owner %u", v->owner);
-		break;
-	default:
-		snprintf(buf, len, "unmapped");
-	}
-}
-
 /* Explained ranges are merged with their neighbours: they are few. */
 static void mark_explained(struct s2o_diff *d, uint64_t start, uint64_t end)
 {
@@ -176,8 +158,8 @@ static void compare_range(struct s2o_diff *d, const struct s2o_opinfo *a,
 			addr = next;
 			continue;
 		}
-		describe(&va, da, sizeof(da));
-		describe(&vb, db, sizeof(db));
+		s2o_val_describe(&va, false, true, da, sizeof(da));
+		s2o_val_describe(&vb, false, true, db, sizeof(db));
 		s2o_report(r, "diff", va.kind ? va.level : vb.level, field,
 			   "IPA 0x%" PRIx64 ": %s has %s, %s has %s", addr,
 			   names[0], da, names[1], db);

@@ -3,10 +3,12 @@
  * The interval map as a sorted array: sequences touch few intervals, so a
  * binary search and a memmove beat a tree on both speed and clarity.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../targets/target.h"
+#include "../fuzz/seq.h"
 #include "imap.h"
 
 void s2o_imap_init(struct s2o_imap *m)
@@ -190,4 +192,28 @@ bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
 		addr = ae < be ? ae : be;
 	}
 	return true;
+}
+
+const char *s2o_val_describe(const struct s2o_val *v, bool young, bool level,
+			     char *buf, size_t len)
+{
+	char prot[8];
+
+	switch (v->kind) {
+	case S2O_MAPPED:
+		s2_prot_format(v->prot, prot);
+		snprintf(buf, len, "map 0x%" PRIx64 " %s%s", v->pa, prot,
+			 !young ? "" : v->young == 1 ? " young" : " old");
+		if (level)
+			snprintf(buf + strlen(buf), len - strlen(buf), " (L%d)",
+				 v->level);
+		break;
+	case S2O_OWNER:
+		snprintf(buf, len, "owner %u", v->owner);
+		break;
+	default:
+		snprintf(buf, len, "unmapped");
+		break;
+	}
+	return buf;
 }

@@ -89,4 +89,8 @@ bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
 		    uint64_t start, uint64_t end, bool levels,
 		    uint64_t *where, const char **field);
 
+/* "map 0x80000000 rw", with " young"/" old" and " (L2)" when asked. */
+const char *s2o_val_describe(const struct s2o_val *v, bool young, bool level,
+			     char *buf, size_t len);
+
 #endif /* S2FUZZ_IMAP_H */

@@ -550,27 +550,6 @@ static bool find_mismatch(const struct model *m, uint64_t start, uint64_t end,
 	return false;
 }
 
-static const char *describe(const struct s2o_val *v, bool young, char *buf,
-			    size_t len)
-{
-	char prot[8];
-
-	switch (v->kind) {
-	case S2O_MAPPED:
-		s2_prot_format(v->prot, prot);
-		snprintf(buf, len, "map 0x%" PRIx64 " %s%s", v->pa, prot,
-			 !young ? "" : v->young == 1 ? " young" : " old");
-		break;
-	case S2O_OWNER:
-		snprintf(buf, len, "owner %u", v->owner);
-		break;
-	default:
-		snprintf(buf, len, "unmapped");
-		break;
-	}
-	return buf;
-}
-
 /* "IPA 0x40200000: expected map 0x80200000 rw (or unmapped), found ..." */
 static void report_mapping(const struct model *m, struct s2o_report *r,
 			   uint64_t where)
@@ -588,7 +567,7 @@ static void report_mapping(const struct model *m, struct s2o_report *r,
 	differs = !matches(&v.want, &v.other, &same);
 	gone = v.gone && v.want.kind != S2O_UNMAPPED &&
 	       v.other.kind != S2O_UNMAPPED;
-	describe(&v.other, young, b, sizeof(b));
+	s2o_val_describe(&v.other, young, false, b, sizeof(b));
 	if (differs && gone)
 		snprintf(more, sizeof(more), " (or %s, or unmapped)", b);
 	else if (differs)
@@ -601,8 +580,8 @@ static void report_mapping(const struct model *m, struct s2o_report *r,
 		level = v.want.level;
 	s2o_report(r, "model", level, field,
 		   "IPA 0x%" PRIx64 ": expected %s%s, found %s", where,
-		   describe(&v.want, young, a, sizeof(a)), more,
-		   describe(&v.got, young, c, sizeof(c)));
+		   s2o_val_describe(&v.want, young, false, a, sizeof(a)), more,
+		   s2o_val_describe(&v.got, young, false, c, sizeof(c)));
 }
 
 static void check_mapping(const struct model *m, struct s2o_report *r)

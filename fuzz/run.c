@@ -18,6 +18,8 @@ struct kernel_run {
 	struct s2o_bbm *bbm;
 	struct s2o_imap before, after;
 	size_t runtime_seen;	/* runtime findings already reported */
+	struct s2rt_table *tables;	/* strict runs: live table pages */
+	size_t cap_tables;
 	struct s2o_opinfo info;
 	struct s2o_report report;
 };
@@ -174,6 +176,22 @@ static void trace_op(struct run *run, struct kernel_run *kr)
 		fprintf(trace, "  => %s\n", s2o_rc_name(kr->info.rc, buf, sizeof(buf)));
 }
 
+/* The strict differential compares the table pages themselves. */
+static void list_tables(struct kernel_run *kr)
+{
+	size_t nr;
+
+	while ((nr = s2rt_tables(kr->tables, kr->cap_tables)) > kr->cap_tables) {
+		kr->cap_tables = 2 * nr;
+		kr->tables = realloc(kr->tables,
+				     kr->cap_tables * sizeof(*kr->tables));
+		if (!kr->tables)
+			abort();
+	}
+	kr->info.tables = kr->tables;
+	kr->info.nr_tables = nr;
+}
+
 /* Runs op (NULL: destroy) on one kernel and judges it alone. */
 static void run_one(struct run *run, struct kernel_run *kr,
 		    const struct s2_op *op, unsigned int index)
@@ -203,6 +221,8 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	}
 	kr->info.events = s2rt_events(&nr);
 	kr->info.nr_events = nr;
+	if (op && run->opts->strict)
+		list_tables(kr);
 	s2o_imap_copy(&kr->after, &kr->before);
 	if (op)
 		s2o_view_update(&kr->after, kr->info.events, nr);
@@ -321,6 +341,7 @@ static void stop(struct kernel_run *kr)
 		s2o_bbm_free(kr->bbm);
 	s2o_imap_free(&kr->before);
 	s2o_imap_free(&kr->after);
+	free(kr->tables);
 	s2rt_ctx_free(kr->ctx);
 }
 

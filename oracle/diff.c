@@ -167,6 +167,48 @@ static void compare_range(struct s2o_diff *d, const struct s2o_opinfo *a,
 	}
 }
 
+static void describe_table(const struct s2rt_table *t, char *buf, size_t len)
+{
+	if (t)
+		snprintf(buf, len, "it (refcount %d)", t->count);
+	else
+		snprintf(buf, len, "none");
+}
+
+/* Strict: the same table pages at the same places, with the same counts. */
+static void compare_tables(const struct s2o_opinfo *a,
+			   const struct s2o_opinfo *b, const char *names[2],
+			   struct s2o_report *r)
+{
+	size_t i = 0, j = 0;
+
+	while (i < a->nr_tables || j < b->nr_tables) {
+		const struct s2rt_table *ta = i < a->nr_tables ? &a->tables[i] : NULL;
+		const struct s2rt_table *tb = j < b->nr_tables ? &b->tables[j] : NULL;
+		const struct s2rt_table *t;
+		char da[32], db[32];
+
+		if (ta && tb && ta->level == tb->level && ta->ipa == tb->ipa) {
+			i++;
+			j++;
+			if (ta->count == tb->count)
+				continue;
+		} else if (ta && (!tb || ta->level < tb->level ||
+				  (ta->level == tb->level && ta->ipa < tb->ipa))) {
+			tb = NULL;
+		} else {
+			ta = NULL;
+		}
+		t = ta ? ta : tb;
+		describe_table(ta, da, sizeof(da));
+		describe_table(tb, db, sizeof(db));
+		s2o_report(r, "diff", t->level, ta && tb ? "refcount" : "table",
+			   "L%d table for IPA 0x%" PRIx64 ": %s has %s, %s has %s",
+			   t->level, t->ipa, names[0], da, names[1], db);
+		return;
+	}
+}
+
 static void add_range(uint64_t **r, size_t *n, uint64_t start, uint64_t end)
 {
 	/* Room for powers of two: appending stays linear. */
@@ -215,6 +257,8 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 	for (size_t i = 0; i < n && !r->nr; i++)
 		compare_range(d, a, b, all[2 * i], all[2 * i + 1], names,
 			      excused, r, div);
+	if (d->strict && !r->nr && !excused)
+		compare_tables(a, b, names, r);
 	free(all);
 	free(ra);
 	free(rb);

@@ -30,6 +30,8 @@ struct s2o_opinfo {
 	size_t nr_events;
 	const struct s2o_imap *before;	/* logical mapping before the op */
 	const struct s2o_imap *after;	/* and after it */
+	const struct s2rt_table *tables;	/* strict runs: the live table */
+	size_t nr_tables;			/* pages after the op */
 };
 
 #define S2O_MAX_FINDINGS 16

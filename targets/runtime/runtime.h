@@ -92,6 +92,19 @@ uint64_t s2rt_virt_to_phys(void *va);
 void s2rt_note_free_unlinked(void *table, int level);
 /* The memcache ran dry (allocation failure is part of the input). */
 void s2rt_note_alloc_fail(void);
+/* A live table page where it sits, and its page_count(). */
+struct s2rt_table {
+	int level;
+	uint64_t ipa;
+	int count;
+};
+
+/*
+ * The live table pages linked into the tree, in (level, IPA) order; returns
+ * how many there are (at most max are written).
+ */
+size_t s2rt_tables(struct s2rt_table *out, size_t max);
+
 /* Is pa a table page of the pool (live or freed)? */
 bool s2rt_pa_is_table(uint64_t pa);
 /* The 512 entries of the live table page at pa, or NULL if it is not one. */

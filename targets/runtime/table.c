@@ -5,6 +5,7 @@
  * never runs code under test), and the invariants the runtime owns.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "../../oracle/desc.h"
 #include "internal.h"
@@ -40,6 +41,36 @@ const uint64_t *s2rt_table_at(uint64_t pa)
 	if (idx < 0 || pool->pages[idx].state != S2RT_PAGE_LIVE)
 		return NULL;
 	return s2rt_page_va(pool, idx);
+}
+
+static int table_cmp(const void *x, const void *y)
+{
+	const struct s2rt_table *a = x, *b = y;
+
+	if (a->level != b->level)
+		return a->level - b->level;
+	return (a->ipa > b->ipa) - (a->ipa < b->ipa);
+}
+
+size_t s2rt_tables(struct s2rt_table *out, size_t max)
+{
+	struct s2rt_pool *pool = &s2rt_cur->pool;
+	size_t nr = 0;
+
+	for (unsigned int idx = 0; idx < pool->used; idx++) {
+		const struct s2rt_page *page = &pool->pages[idx];
+
+		if (page->state != S2RT_PAGE_LIVE ||
+		    page->level == S2RT_NO_LEVEL)
+			continue;
+		if (nr < max)
+			out[nr] = (struct s2rt_table){ page->level, page->ipa,
+						       page->count };
+		nr++;
+	}
+	if (nr && nr <= max)
+		qsort(out, nr, sizeof(*out), table_cmp);
+	return nr;
 }
 
 struct walk {

@@ -59,6 +59,16 @@ class PlantedInKernel(unittest.TestCase):
                          "diff-map-rc")
         self.assertIn("linux-6.12 returned 0", out)
 
+    def test_strict_differential_compares_table_pages(self):
+        spec = f"linux-6.12,linux-6.12+{patch('6.12-unmap-keeps-empty-tables.patch')}"
+        out = self.finds(spec, COALESCE + "unmap 0x40000000 4M\n",
+                         "diff-unmap-L1-refcount")
+        self.assertIn("L1 table for IPA 0x0: linux-6.12 has it (refcount 1)",
+                      out)
+        path = write_seq(self, COALESCE + "unmap 0x40000000 4M\n")
+        rc, out, err = s2fuzz("replay", "--no-strict", "--kernels", spec, path)
+        self.assertEqual((rc, out), (0, ""), "only strict compares tables")
+
     def test_the_eagain_abort_is_intended_only_in_6_1(self):
         path = write_seq(self, "map 0x40000000 4K 0x80000000 rw\n"
                                "map 0x40000000 8K 0x80000000 rw\n")

@@ -223,7 +223,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	kr->info.nr_events = nr;
 	if (op && run->opts->strict)
 		list_tables(kr);
-	s2o_imap_copy(&kr->after, &kr->before);
+	/* after equals before outside what the op touched (finish_op()). */
 	if (op)
 		s2o_view_update(&kr->after, kr->info.events, nr);
 	kr->report = (struct s2o_report){ .info = &kr->info };
@@ -236,14 +236,18 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	trace_op(run, kr);
 }
 
+/* The next op's before is this op's after: copy only what changed. */
 static void finish_op(struct kernel_run *kr)
 {
-	struct s2o_imap tmp = kr->before;
+	uint64_t *ranges;
+	size_t n = s2o_touched(kr->info.events, kr->info.nr_events, &ranges);
 
+	for (size_t i = 0; i < n; i++)
+		s2o_imap_splice(&kr->before, ranges[2 * i], ranges[2 * i + 1],
+				&kr->after);
+	free(ranges);
 	s2rt_ctx_enter(kr->ctx);
 	s2rt_events_clear();
-	kr->before = kr->after;
-	kr->after = tmp;
 }
 
 /* Did the model judge this kernel's op wrong already? */
@@ -329,6 +333,7 @@ static int start(struct run *run, const struct s2_named_target *k,
 	s2o_imap_init(&kr->before);
 	s2o_imap_init(&kr->after);
 	s2o_view_build(&kr->before, run->seq->ipa_bits);
+	s2o_imap_copy(&kr->after, &kr->before);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "desc.h"
 #include "oracle.h"
@@ -51,6 +52,8 @@ struct bbm_page {
 	/* This op's broken or locked entries; NULL while there are none. */
 	struct bbm_slot *slots;
 	unsigned int nr_unclean;
+	/* Which slots are IU: a TLBI per entry must not scan all 512. */
+	uint64_t unclean_map[S2_ENTRIES_PER_TABLE / 64];
 	uint64_t lo, hi;	/* IPA span of the entries broken this op */
 };
 
@@ -179,7 +182,10 @@ static struct bbm_slot *slot_get(struct s2o_bbm *bbm, struct bbm_page *page,
 static void slot_clean(struct s2o_bbm *bbm, struct bbm_page *page,
 		       struct bbm_slot *s)
 {
+	unsigned int index = s - page->slots;
+
 	s->unclean = false;
+	page->unclean_map[index / 64] &= ~(1ULL << (index % 64));
 	page->nr_unclean--;
 	bbm->nr_unclean--;
 }
@@ -196,12 +202,18 @@ static struct bbm_slot *find_unclean(struct s2o_bbm *bbm, uint64_t start,
 
 		if (!page->nr_unclean || page->hi <= start || page->lo >= end)
 			continue;
-		for (unsigned int j = 0; j < S2_ENTRIES_PER_TABLE; j++) {
-			struct bbm_slot *s = &page->slots[j];
+		for (unsigned int w = 0; w < S2_ENTRIES_PER_TABLE / 64; w++) {
+			uint64_t bits = page->unclean_map[w];
 
-			if (s->unclean && slot_meets(s, start, end) &&
-			    fn(bbm, page, s, arg))
-				return s;
+			while (bits) {
+				struct bbm_slot *s =
+					&page->slots[w * 64 + __builtin_ctzll(bits)];
+
+				bits &= bits - 1;
+				if (s->unclean && slot_meets(s, start, end) &&
+				    fn(bbm, page, s, arg))
+					return s;
+			}
 		}
 	}
 	return NULL;
@@ -275,6 +287,7 @@ static void break_entry(struct s2o_bbm *bbm, struct bbm_page *page,
 	struct bbm_slot *s = slot_get(bbm, page, ev->index);
 
 	if (!s->unclean) {
+		page->unclean_map[ev->index / 64] |= 1ULL << (ev->index % 64);
 		page->nr_unclean++;
 		bbm->nr_unclean++;
 	}
@@ -738,6 +751,8 @@ static void forget_slots(struct s2o_bbm *bbm)
 		free(bbm->dirty[i]->slots);
 		bbm->dirty[i]->slots = NULL;
 		bbm->dirty[i]->nr_unclean = 0;
+		memset(bbm->dirty[i]->unclean_map, 0,
+		       sizeof(bbm->dirty[i]->unclean_map));
 	}
 	bbm->nr_dirty = 0;
 	bbm->nr_unclean = 0;

@@ -118,6 +118,40 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		m->iv[first] = tail;
 }
 
+/*
+ * Replaces [start, end) of dst by what src holds there, with one move of
+ * dst's tail: refilling a range of 262144 pages is linear, not quadratic.
+ */
+void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
+		     const struct s2o_imap *src)
+{
+	size_t first = find(src, start), last = first, nr, at;
+
+	while (last < src->nr && src->iv[last].start < end)
+		last++;
+	nr = last - first;
+	/* Clear the range, then open a gap of nr slots where it was. */
+	s2o_imap_set(dst, start, end, &(struct s2o_val){ 0 });
+	at = find(dst, start);
+	if (!nr)
+		return;
+	reserve(dst, dst->nr + nr);
+	memmove(&dst->iv[at + nr], &dst->iv[at],
+		(dst->nr - at) * sizeof(*dst->iv));
+	dst->nr += nr;
+	for (size_t i = 0; i < nr; i++) {
+		struct s2o_ival iv = src->iv[first + i];
+
+		if (iv.start < start) {
+			iv.v = val_at(&iv, start);
+			iv.start = start;
+		}
+		if (iv.end > end)
+			iv.end = end;
+		dst->iv[at + i] = iv;
+	}
+}
+
 struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 			    uint64_t *start, uint64_t *end)
 {

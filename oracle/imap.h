@@ -56,6 +56,10 @@ void s2o_imap_copy(struct s2o_imap *dst, const struct s2o_imap *src);
 void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		  const struct s2o_val *v);
 
+/* dst holds what src holds over [start, end); elsewhere it is unchanged. */
+void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
+		     const struct s2o_imap *src);
+
 /*
  * The value at addr (its pa adjusted to addr) and the extent of the
  * interval, or of the gap, holding it.

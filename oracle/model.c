@@ -181,9 +181,31 @@ static void edit_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 	cover(m, start, end);
 }
 
+/* The leaves at either end of [*start, *end), whole. */
+static void whole_leaves(const struct model *m, uint64_t *start, uint64_t *end)
+{
+	uint64_t s, e, lo = *start, hi = *end;
+	struct s2o_val v = s2o_imap_get(m->before, *start, &s, &e);
+
+	if (v.kind != S2O_UNMAPPED)
+		leaf_span(&v, &lo, &e);
+	v = s2o_imap_get(m->before, *end - 1, &s, &e);
+	if (v.kind != S2O_UNMAPPED)
+		leaf_span(&v, &s, &hi);
+	*start = lo;
+	*end = hi;
+}
+
 static void edit_leaves(struct model *m, uint64_t start, uint64_t end)
 {
 	cover(m, start, end);
+	/* Unmap removes every leaf it meets, whole: one edit, not one a leaf. */
+	if (m->op->kind == S2_OP_UNMAP) {
+		whole_leaves(m, &start, &end);
+		s2o_imap_set(&m->expect, start, end, &unmapped);
+		cover(m, start, end);
+		return;
+	}
 	s2o_imap_each(m->before, start, end, edit_piece, m);
 }
 
@@ -620,9 +642,32 @@ static void check_rc(const struct model *m, struct s2o_report *r)
 		   s2o_rc_name(m->info->rc, num, sizeof(num)));
 }
 
+/*
+ * What the model needs of the mapping before: the 1G slots the op's range
+ * meets (no leaf is larger, so every leaf it overlaps is inside) and every
+ * range its stores touched.  Copying only that keeps an op's cost apart from
+ * the size of the rest of the mapping.
+ */
+static void hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
+{
+	const struct s2_op *op = info->op;
+	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL), *ranges;
+	size_t n = s2o_touched(info->events, info->nr_events, &ranges);
+
+	*lo = align_down(op->ipa, slot);
+	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
+			 slot) + slot;
+	if (n && ranges[0] < *lo)
+		*lo = ranges[0];
+	if (n && ranges[2 * n - 1] > *hi)
+		*hi = ranges[2 * n - 1];
+	free(ranges);
+}
+
 void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r)
 {
 	int start = start_level(info->ipa_bits);
+	uint64_t lo, hi;
 	struct model m = {
 		.info = info,
 		.op = info->op,
@@ -635,9 +680,10 @@ void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r)
 	/* destroy: the VM is gone, and its mapping with it. */
 	if (!info->op)
 		return;
-	s2o_imap_copy(&m.expect, info->before);
+	hull(info, &lo, &hi);
+	s2o_imap_splice(&m.expect, lo, hi, info->before);
 	planners[info->op->kind](&m);
-	s2o_imap_copy(&m.alt, m.partial ? info->before : &m.expect);
+	s2o_imap_splice(&m.alt, lo, hi, m.partial ? info->before : &m.expect);
 	check_mapping(&m, r);
 	check_rc(&m, r);
 	s2o_imap_free(&m.expect);

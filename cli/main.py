@@ -67,6 +67,8 @@ def cmd_replay(args):
 
 
 def cmd_random(args):
+    if args.count < 1 or args.seed < 0:
+        raise UsageError("--count must be at least 1 and --seed not negative")
     binary = _binary(args)
     flags = ["--strict"] if _strict(args) else []
     proc = subprocess.run([binary, *flags, "--random", str(args.count),

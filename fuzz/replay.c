@@ -5,7 +5,6 @@
  * Exit: 0 clean, 1 a finding, 2 bad input.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 

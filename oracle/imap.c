@@ -202,32 +202,6 @@ bool s2o_val_same(const struct s2o_val *a, const struct s2o_val *b,
 	return false;
 }
 
-bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
-		    uint64_t start, uint64_t end, bool levels,
-		    uint64_t *where, const char **field)
-{
-	uint64_t addr = start;
-
-	while (addr < end) {
-		uint64_t as, ae, bs, be;
-		struct s2o_val va = s2o_imap_get(a, addr, &as, &ae);
-		struct s2o_val vb = s2o_imap_get(b, addr, &bs, &be);
-
-		if (!s2o_val_same(&va, &vb, levels, field)) {
-			*where = addr;
-			return false;
-		}
-		/* Leaf for leaf: an interval boundary on one side only differs. */
-		if (levels && va.kind != S2O_UNMAPPED && (as != bs || ae != be)) {
-			*where = addr;
-			*field = "level";
-			return false;
-		}
-		addr = ae < be ? ae : be;
-	}
-	return true;
-}
-
 const char *s2o_val_describe(const struct s2o_val *v, bool young, bool level,
 			     char *buf, size_t len)
 {

@@ -77,21 +77,12 @@ void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
 /*
  * Do two values translate an address the same way (each pa being its PA
  * there)?  The access flag is not part of a translation and is ignored;
- * levels are compared only when asked.  *field names the first difference.
+ * levels are compared only when asked.  *field names the first difference:
+ * "kind", "pa", "prot" (or "memtype" when only the device attribute
+ * differs), "owner" or "level".
  */
 bool s2o_val_same(const struct s2o_val *a, const struct s2o_val *b,
 		  bool levels, const char **field);
-
-/*
- * Compares two maps over [start, end) address by address, logically (a 2M
- * block equals 512 pages with the same PAs and prot), or leaf for leaf when
- * levels is set.  Returns true if equal; otherwise *where is the first
- * differing IPA and *field names what differs first: "kind", "pa", "prot"
- * (or "memtype" when only the device attribute does), "owner" or "level".
- */
-bool s2o_imap_equal(const struct s2o_imap *a, const struct s2o_imap *b,
-		    uint64_t start, uint64_t end, bool levels,
-		    uint64_t *where, const char **field);
 
 /* "map 0x80000000 rw", with " young"/" old" and " (L2)" when asked. */
 const char *s2o_val_describe(const struct s2o_val *v, bool young, bool level,

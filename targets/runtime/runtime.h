@@ -107,8 +107,6 @@ size_t s2rt_tables(struct s2rt_table *out, size_t max);
 
 /* Is pa a table page of the pool (live or freed)? */
 bool s2rt_pa_is_table(uint64_t pa);
-/* The 512 entries of the live table page at pa, or NULL if it is not one. */
-const uint64_t *s2rt_table_at(uint64_t pa);
 
 /* --- judging ------------------------------------------------------------- */
 

@@ -33,16 +33,6 @@ bool s2rt_pa_is_table(uint64_t pa)
 	return s2rt_pa_index(pa) >= 0;
 }
 
-const uint64_t *s2rt_table_at(uint64_t pa)
-{
-	struct s2rt_pool *pool = &s2rt_cur->pool;
-	long idx = s2rt_pa_index(pa);
-
-	if (idx < 0 || pool->pages[idx].state != S2RT_PAGE_LIVE)
-		return NULL;
-	return s2rt_page_va(pool, idx);
-}
-
 static int table_cmp(const void *x, const void *y)
 {
 	const struct s2rt_table *a = x, *b = y;

@@ -296,10 +296,8 @@ static void dump_entry(const struct s2_entry *e, void *arg)
 	s2_size_format(s2_level_size(e->level), size);
 	if (!s2_desc_valid(e->pte)) {
 		if (e->pte & S2_DESC_OWNER_MASK)
-			fprintf(out, "owner 0x%" PRIx64 " %s %" PRIu64 " # L%d\n",
-				e->ipa, size,
-				(uint64_t)((e->pte & S2_DESC_OWNER_MASK) >> 2),
-				e->level);
+			fprintf(out, "owner 0x%" PRIx64 " %s %u # L%d\n",
+				e->ipa, size, s2_desc_owner(e->pte), e->level);
 		return;
 	}
 	s2_desc_prot_letters(e->pte, prot);

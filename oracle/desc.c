@@ -31,8 +31,8 @@ void s2_desc_describe(uint64_t pte, int level, char *buf, size_t len)
 		if (pte == S2_DESC_LOCKED)
 			snprintf(buf, len, "locked");
 		else
-			snprintf(buf, len, "invalid owner %" PRIu64,
-				 (uint64_t)((pte & S2_DESC_OWNER_MASK) >> 2));
+			snprintf(buf, len, "invalid owner %u",
+				 s2_desc_owner(pte));
 	} else if (level < 0 || level > S2_LAST_LEVEL) {
 		/* An entry of a table not linked yet: table or leaf is unknown. */
 		snprintf(buf, len, "valid 0x%" PRIx64 " (0x%" PRIx64 ")",

@@ -68,6 +68,12 @@ static inline unsigned int s2_desc_memattr(uint64_t pte)
 	return (pte & S2_DESC_MEMATTR_MASK) >> S2_DESC_MEMATTR_SHIFT;
 }
 
+/* The owner ID of an invalid entry (kvm_init_invalid_leaf_owner()). */
+static inline unsigned int s2_desc_owner(uint64_t pte)
+{
+	return (pte & S2_DESC_OWNER_MASK) >> 2;
+}
+
 /* Prot letters of a leaf, in the op language's order: r w x d. */
 void s2_desc_prot_letters(uint64_t pte, char buf[8]);
 /* One readable phrase for any entry, e.g. "table 0x800000002000". */

@@ -26,7 +26,7 @@ static struct s2o_val entry_val(uint64_t pte, int level)
 	} else if (!s2_desc_valid(pte) && pte != S2_DESC_LOCKED &&
 		   (pte & S2_DESC_OWNER_MASK)) {
 		v.kind = S2O_OWNER;
-		v.owner = (pte & S2_DESC_OWNER_MASK) >> 2;
+		v.owner = s2_desc_owner(pte);
 	}
 	return v;
 }

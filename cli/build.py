@@ -36,12 +36,25 @@ FLAVOURS = {
     "none": ["-O2"],
 }
 
+# How each engine sees the code: only pgtable.c carries coverage, so the
+# engines' edge counts are edges of the kernel file, not of our oracle.
+ENGINES = {
+    "plain": {"cc": CC, "coverage": [], "link": []},
+    "libfuzzer": {"cc": CC, "coverage": ["-fsanitize=fuzzer-no-link"],
+                  "link": ["-fsanitize=fuzzer"]},
+    # afl-clang-fast instruments what it compiles; with -fsanitize=fuzzer
+    # it links AFL++'s driver (persistent mode, shared-memory test cases).
+    "afl": {"cc": "afl-clang-fast", "coverage": [],
+            "link": ["-fsanitize=fuzzer"]},
+}
+
 RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "targets/runtime/table.c", "targets/runtime/trace.c",
                    "oracle/desc.c", "oracle/imap.c", "oracle/view.c",
                    "oracle/report.c", "oracle/diff.c", "oracle/model.c",
                    "oracle/bbm.c", "oracle/cmo.c",
-                   "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c"]
+                   "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c",
+                   "fuzz/file.c", "fuzz/mutate.c"]
 ADAPTER_SOURCES = ["targets/adapter/adapter.c"]
 
 
@@ -61,23 +74,25 @@ def _headers_digest():
 
 
 class Builder:
-    def __init__(self, build_dir, flavour, log=None):
+    def __init__(self, build_dir, flavour, log=None, engine="plain"):
         if flavour not in FLAVOURS:
             raise UsageError(f"unknown sanitizer '{flavour}' "
                              f"(choose from {', '.join(FLAVOURS)})")
         self.build_dir = build_dir
         self.flavour = flavour
         self.flags = FLAVOURS[flavour]
+        self.engine = ENGINES[engine]
+        self.bin_dir = os.path.join(build_dir, "bin", flavour if engine ==
+                                    "plain" else f"{flavour}-{engine}")
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.obj_dir = os.path.join(build_dir, "obj")
         os.makedirs(self.obj_dir, exist_ok=True)
         self.headers = _headers_digest()
         self._check_tools()
 
-    @staticmethod
-    def _check_tools():
-        for tool, package in ((CC, "clang"), ("ld", "binutils"),
-                              ("objcopy", "binutils")):
+    def _check_tools(self):
+        for tool, package in ((CC, "clang"), (self.engine["cc"], "afl++"),
+                              ("ld", "binutils"), ("objcopy", "binutils")):
             if not shutil.which(tool):
                 raise UsageError(f"{tool} not found: run ./build.sh as root, "
                                  f"or apt-get install {package}")
@@ -105,15 +120,19 @@ class Builder:
                      or ["failed"])[0]
             raise UsageError(f"{what}: {first}")
 
-    def compile(self, source, flags, includes=(), extra_inputs=(), what=None):
+    def compile(self, source, flags, includes=(), extra_inputs=(), what=None,
+                cc=CC, flavour_flags=None):
         path = source if os.path.isabs(source) else os.path.join(ROOT, source)
         with open(path, "rb") as f:
             content = f.read()
-        cmd = [CC, *flags, *self.flags, *includes, "-c", path]
+        if flavour_flags is None:
+            flavour_flags = self.flags
+        cmd = [cc, *flags, *flavour_flags, *includes, "-c", path]
         key = (cmd, hashlib.sha1(content).hexdigest(), self.headers,
                tuple(extra_inputs))
         name = os.path.basename(source).replace(".c", ".o")
-        label = f"CC [{self.flavour}] {os.path.relpath(path, ROOT)}"
+        kind = self.flavour if flavour_flags is self.flags else "plugin"
+        label = f"CC [{kind}] {os.path.relpath(path, ROOT)}"
         return self._cached(key, name, lambda out: self._run(
             [*cmd, "-o", out], what or f"compiling {source}"), label)
 
@@ -134,9 +153,10 @@ class Builder:
         api_macro = "-DS2_API_" + kernel.api.upper().replace("-", "_")
         pgtable = self.compile(
             os.path.join(kernel.src, "arch/arm64/kvm/hyp/pgtable.c"),
-            [*KERNEL_CFLAGS, api_macro],
+            [*KERNEL_CFLAGS, *self.engine["coverage"], api_macro],
             ["-I", include, "-I", shim, "-I", runtime],
-            inputs, what=f"{kernel.spec}: pgtable.c does not compile")
+            inputs, what=f"{kernel.spec}: pgtable.c does not compile",
+            cc=self.engine["cc"])
         adapter_flags = [*ADAPTER_CFLAGS, api_macro,
                          f"-DS2_TARGET_SYMBOL={kernel.ident}"]
         system = ["-isystem", include, "-isystem", shim, "-I", runtime]
@@ -154,25 +174,44 @@ class Builder:
         return self._cached(key, f"{kernel.ident}.o", link,
                             f"LD [{self.flavour}] {kernel.spec}")
 
-    def program(self, main_source, kernels, name, includes=()):
-        """Links main_source with the runtime and the given kernels."""
+    def program(self, main_source, kernels, name, includes=(), extra=(),
+                strict=False):
+        """Links main_source (and extra sources) with the runtime and the
+        given kernels; strict says how the harness compares them."""
         kernel_objs, seen = [], set()
         for k in kernels:
             if k.ident not in seen:
                 seen.add(k.ident)
                 kernel_objs.append(self.kernel_object(k))
-        objs = [self.compile(main_source, OUR_CFLAGS, includes),
-                *self.runtime_objects(), *kernel_objs]
+        objs = [self.compile(s, OUR_CFLAGS, includes)
+                for s in (main_source, *extra)]
+        objs += [*self.runtime_objects(), *kernel_objs]
         if kernels:
-            objs.append(self._registry(kernels))
-        out_dir = os.path.join(self.build_dir, "bin", self.flavour)
-        os.makedirs(out_dir, exist_ok=True)
-        tag = hashlib.sha1(repr([k.spec for k in kernels]).encode()).hexdigest()[:10]
-        linked = self._cached(("link", objs, self.flags), name, lambda out:
-                              self._run([CC, *self.flags, "-o", out, *objs],
+            objs.append(self._registry(kernels, strict))
+        link = [self.engine["cc"], *self.flags, *self.engine["link"]]
+        tag = hashlib.sha1(repr([[k.spec for k in kernels], strict])
+                           .encode()).hexdigest()[:10]
+        linked = self._cached(("link", objs, link), name, lambda out:
+                              self._run([*link, "-o", out, *objs],
                                         f"linking {name}"),
                               f"LINK [{self.flavour}] {name}")
-        dest = os.path.join(out_dir, f"{name}-{tag}")
+        return self._install(linked, f"{name}-{tag}")
+
+    def shared_library(self, sources, name):
+        """A plugin for an engine's own process: position independent, and
+        without our sanitizers, which the engine does not carry."""
+        flags = [*OUR_CFLAGS, "-O2", "-fPIC"]
+        objs = [self.compile(s, flags, flavour_flags=[]) for s in sources]
+        linked = self._cached(("shared", objs), name, lambda out: self._run(
+            [CC, "-shared", "-o", out, *objs], f"linking {name}"),
+            f"LINK [shared] {name}")
+        return self._install(linked, name)
+
+    def _install(self, linked, filename):
+        """A stable path in build/bin for a cached output, replaced
+        atomically so a running fuzzer keeps its binary."""
+        os.makedirs(self.bin_dir, exist_ok=True)
+        dest = os.path.join(self.bin_dir, filename)
         if not os.path.exists(dest) or not os.path.samefile(dest, linked):
             tmp = dest + ".tmp"
             if os.path.lexists(tmp):
@@ -181,7 +220,7 @@ class Builder:
             os.rename(tmp, dest)
         return dest
 
-    def _registry(self, kernels):
+    def _registry(self, kernels, strict):
         lines = ['#include "fuzz/registry.h"', ""]
         for ident in dict.fromkeys(k.ident for k in kernels):
             lines.append(f"extern const struct s2_target {ident};")
@@ -189,7 +228,8 @@ class Builder:
         for k in kernels:
             name = k.spec.replace("\\", "\\\\").replace('"', '\\"')
             lines.append(f'\t{{ "{name}", &{k.ident} }},')
-        lines += ["};", f"const unsigned int s2_registry_size = {len(kernels)};", ""]
+        lines += ["};", f"const unsigned int s2_registry_size = {len(kernels)};",
+                  f"const bool s2_registry_strict = {str(strict).lower()};", ""]
         text = "\n".join(lines)
         digest = hashlib.sha1(text.encode()).hexdigest()[:16]
         path = os.path.join(self.obj_dir, f"registry-{digest}.c")

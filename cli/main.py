@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 
-from . import build, kernels
+from . import build, fuzz, kernels
 from .errors import UsageError
 
 EXIT_FINDING = 1
@@ -64,6 +64,14 @@ def cmd_replay(args):
         _warn(f"s2fuzz: replay died with {name}: a finding (see above)")
         return EXIT_FINDING
     return proc.returncode
+
+
+def cmd_fuzz(args):
+    for name in ("jobs", "time", "runs"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1")
+    return fuzz.run(args, _kernel_list(args.kernels), _strict(args),
+                    BUILD_DIR)
 
 
 def cmd_random(args):
@@ -125,6 +133,39 @@ def _parser():
                    help="print the intended differences between kernels")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
+
+    f = sub.add_parser(
+        "fuzz", help="the main job: fuzz the kernels, triage findings "
+        "into results/", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fuzzes the kernels with libFuzzer (fork mode) or AFL++ "
+        "until interrupted or --time. The corpus is kept per set of kernels "
+        "under corpus/<target>/ (a second run resumes it); each new finding "
+        "is minimized into results/<signature>/ (input, minimized, repro.s2, "
+        "report.md), written atomically and never overwritten.",
+        epilog="Exit: 0 nothing new, 1 new findings, 2 bad input or build "
+        "error, 130 interrupted with nothing new.")
+    add_common(f)
+    f.add_argument("--engine", default="libfuzzer",
+                   choices=sorted(fuzz.ENGINES),
+                   help="default: %(default)s")
+    f.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel fuzzing processes (default: one per core, "
+                   "%(default)s)")
+    f.add_argument("--time", type=int, metavar="S",
+                   help="stop after S seconds (default: run until Ctrl-C)")
+    f.add_argument("--runs", type=int, metavar="N",
+                   help="stop after about N executions (libFuzzer: per "
+                   "job; AFL++: per instance)")
+    f.add_argument("--seed", type=int, help="the engine's random seed")
+    f.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                   default=None, help="as for replay")
+    f.add_argument("--corpus", default=os.path.join(build.ROOT, "corpus"),
+                   metavar="DIR", help="where each target's corpus is kept "
+                   "(default: corpus/)")
+    f.add_argument("--results", default=os.path.join(build.ROOT, "results"),
+                   metavar="DIR", help="where findings go (default: "
+                   "results/)")
+    f.set_defaults(func=cmd_fuzz)
 
     g = sub.add_parser("random", help="run deterministic pseudo-random "
                        "sequences", description="Runs COUNT generated "

@@ -5,12 +5,14 @@
 #define SZ_2M (1ULL << 21)
 #define SZ_1G (1ULL << 30)
 
-struct rng {
-	uint64_t s;
-};
+void s2_rng_init(struct s2_rng *r, uint64_t seed)
+{
+	/* Spread nearby seeds apart; + 1 keeps seed 0 off the state 0. */
+	r->s = seed * 0x9e3779b97f4a7c15ULL + 1;
+}
 
 /* xorshift64*: small, and the same everywhere. */
-static uint64_t next(struct rng *r)
+uint64_t s2_rng_next(struct s2_rng *r)
 {
 	r->s ^= r->s >> 12;
 	r->s ^= r->s << 25;
@@ -18,23 +20,23 @@ static uint64_t next(struct rng *r)
 	return r->s * 0x2545f4914f6cdd1dULL;
 }
 
-static uint64_t below(struct rng *r, uint64_t n)
+uint64_t s2_rng_below(struct s2_rng *r, uint64_t n)
 {
-	return next(r) % n;
+	return s2_rng_next(r) % n;
 }
 
-static uint64_t pick(struct rng *r, const uint64_t *v, unsigned int n)
+static uint64_t pick(struct s2_rng *r, const uint64_t *v, unsigned int n)
 {
-	return v[below(r, n)];
+	return v[s2_rng_below(r, n)];
 }
 
 /* Offsets inside a 1G slot where blocks and tables meet. */
-static uint64_t offset(struct rng *r)
+static uint64_t offset(struct s2_rng *r)
 {
 	static const uint64_t blocks[] = { 0, SZ_2M, 2 * SZ_2M, 511 * SZ_2M };
 	static const uint64_t pages[] = { 0, SZ_4K, 2 * SZ_4K, 511 * SZ_4K };
 
-	switch (below(r, 3)) {
+	switch (s2_rng_below(r, 3)) {
 	case 0:
 		return 0;
 	case 1:
@@ -44,7 +46,7 @@ static uint64_t offset(struct rng *r)
 	}
 }
 
-static uint64_t size(struct rng *r, uint64_t ipa, uint64_t top, bool small)
+static uint64_t size(struct s2_rng *r, uint64_t ipa, uint64_t top, bool small)
 {
 	static const uint64_t sizes[] = { SZ_4K, 2 * SZ_4K, SZ_2M - SZ_4K,
 					  SZ_2M, 2 * SZ_2M, SZ_1G };
@@ -53,17 +55,18 @@ static uint64_t size(struct rng *r, uint64_t ipa, uint64_t top, bool small)
 	return ipa + s > top ? top - ipa : s;
 }
 
-static unsigned int prot(struct rng *r)
+static unsigned int prot(struct s2_rng *r)
 {
-	unsigned int p = below(r, 8);	/* r w x */
+	unsigned int p = s2_rng_below(r, 8);	/* r w x */
 
 	/* Device memory now and then; executable device is -EINVAL. */
-	if (!below(r, 8))
-		p = (p & ~S2_PROT_X) | S2_PROT_DEVICE | (below(r, 4) ? 0 : S2_PROT_X);
+	if (!s2_rng_below(r, 8))
+		p = (p & ~S2_PROT_X) | S2_PROT_DEVICE |
+		    (s2_rng_below(r, 4) ? 0 : S2_PROT_X);
 	return p;
 }
 
-static void random_op(struct rng *r, struct s2_op *op, unsigned int ipa_bits)
+void s2_op_random(struct s2_rng *r, struct s2_op *op, unsigned int ipa_bits)
 {
 	static const uint8_t kinds[] = {
 		S2_OP_MAP, S2_OP_MAP, S2_OP_MAP, S2_OP_MAP, S2_OP_FAULT,
@@ -75,10 +78,10 @@ static void random_op(struct rng *r, struct s2_op *op, unsigned int ipa_bits)
 	uint64_t top = 1ULL << ipa_bits;
 	uint64_t slots = top / SZ_1G < 4 ? top / SZ_1G : 4;
 	/* Guest memory at IPA + 1G, so blocks are possible: mostly. */
-	uint64_t shift = below(r, 6) ? SZ_1G : SZ_1G + SZ_4K;
+	uint64_t shift = s2_rng_below(r, 6) ? SZ_1G : SZ_1G + SZ_4K;
 
-	*op = (struct s2_op){ .kind = kinds[below(r, sizeof(kinds))] };
-	op->ipa = below(r, slots ? slots : 1) * SZ_1G + offset(r);
+	*op = (struct s2_op){ .kind = kinds[s2_rng_below(r, sizeof(kinds))] };
+	op->ipa = s2_rng_below(r, slots ? slots : 1) * SZ_1G + offset(r);
 	if (op->ipa >= top)
 		op->ipa = 0;
 	switch (op->kind) {
@@ -88,21 +91,21 @@ static void random_op(struct rng *r, struct s2_op *op, unsigned int ipa_bits)
 		op->prot = prot(r);
 		break;
 	case S2_OP_FAULT:
-		op->prot = prot(r) & ~(below(r, 4) ? 0 : S2_PROT_DEVICE);
-		op->page = !below(r, 3);
+		op->prot = prot(r) & ~(s2_rng_below(r, 4) ? 0 : S2_PROT_DEVICE);
+		op->page = !s2_rng_below(r, 3);
 		break;
 	case S2_OP_RELAX:
-		op->prot = below(r, 8);
+		op->prot = s2_rng_below(r, 8);
 		break;
 	case S2_OP_MKYOUNG:
 		break;
 	case S2_OP_OWNER:
 		op->size = size(r, op->ipa, top, true);
-		op->count = below(r, 3);
+		op->count = s2_rng_below(r, 3);
 		break;
 	case S2_OP_MEMCACHE:
 		op->ipa = 0;
-		op->count = below(r, 4);
+		op->count = s2_rng_below(r, 4);
 		break;
 	default:
 		op->size = size(r, op->ipa, top, false);
@@ -112,13 +115,14 @@ static void random_op(struct rng *r, struct s2_op *op, unsigned int ipa_bits)
 void s2_seq_random(struct s2_seq *seq, uint64_t seed)
 {
 	static const unsigned int ipa_bits[] = { 40, 40, 40, 36, 44, 32 };
-	struct rng r = { .s = seed * 0x9e3779b97f4a7c15ULL + 1 };
+	struct s2_rng r;
 	unsigned int nr;
 
+	s2_rng_init(&r, seed);
 	s2_seq_init(seq);
 	seq->features = seed % 4;	/* every feature combination in turn */
-	seq->ipa_bits = ipa_bits[below(&r, 6)];
-	nr = 1 + below(&r, 24);
+	seq->ipa_bits = ipa_bits[s2_rng_below(&r, 6)];
+	nr = 1 + s2_rng_below(&r, 24);
 	for (unsigned int i = 0; i < nr; i++)
-		random_op(&r, &seq->ops[seq->nr_ops++], seq->ipa_bits);
+		s2_op_random(&r, &seq->ops[seq->nr_ops++], seq->ipa_bits);
 }

@@ -11,6 +11,19 @@
 
 #include "seq.h"
 
+/* xorshift64*: the same stream from the same seed, on every machine. */
+struct s2_rng {
+	uint64_t s;
+};
+
+void s2_rng_init(struct s2_rng *r, uint64_t seed);
+uint64_t s2_rng_next(struct s2_rng *r);
+/* In [0, n); n > 0. */
+uint64_t s2_rng_below(struct s2_rng *r, uint64_t n);
+
+/* One op in the places s2_seq_random favours, valid for ipa_bits. */
+void s2_op_random(struct s2_rng *r, struct s2_op *op, unsigned int ipa_bits);
+
 /* The same seed gives the same sequence, on every machine. */
 void s2_seq_random(struct s2_seq *seq, uint64_t seed);
 

@@ -6,6 +6,8 @@
 #ifndef S2FUZZ_REGISTRY_H
 #define S2FUZZ_REGISTRY_H
 
+#include <stdbool.h>
+
 #include "../targets/target.h"
 
 struct s2_named_target {
@@ -15,5 +17,7 @@ struct s2_named_target {
 
 extern const struct s2_named_target s2_registry[];
 extern const unsigned int s2_registry_size;
+/* Return codes and structure must agree too: the kernels share one base. */
+extern const bool s2_registry_strict;
 
 #endif /* S2FUZZ_REGISTRY_H */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "gen.h"
 #include "registry.h"
 #include "run.h"
@@ -36,38 +37,11 @@ static void usage(FILE *out)
 	s2_ops_help(out);
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - len < 4096) {
-			char *bigger = realloc(buf, cap = cap * 2 + 4096);
-
-			if (!bigger) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = bigger;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* Every file is parsed before anything runs: bad input runs nothing. */
 static struct s2_seq *parse_file(const char *path)
 {
 	struct s2_seq *seq = malloc(sizeof(*seq));
-	char *text = read_file(path);
+	char *text = s2_read_file(path, NULL);
 	char err[256];
 
 	if (!text || !seq) {

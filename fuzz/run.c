@@ -139,7 +139,10 @@ static void report(struct run *run, const char *name, const char *api,
 		s2o_signature(f, sig, sizeof(sig));
 		known = s2o_known_finding(sig, api);
 		if (known) {
-			run->res->known++;
+			if (!run->res->known++)
+				snprintf(run->res->first_known,
+					 sizeof(run->res->first_known), "%s",
+					 sig);
 		} else {
 			if (!run->res->findings++)
 				snprintf(run->res->first,
@@ -322,7 +325,9 @@ static int start(struct run *run, const struct s2_named_target *k,
 		if (run->opts->out)
 			fprintf(run->opts->out, "FINDING init %s: %s\n",
 				k->name, s2o_rc_name(rc, buf, sizeof(buf)));
-		run->res->findings++;
+		if (!run->res->findings++)
+			snprintf(run->res->first, sizeof(run->res->first),
+				 "init-failed");
 		s2rt_ctx_free(kr->ctx);
 		return -1;
 	}

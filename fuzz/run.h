@@ -25,6 +25,7 @@ struct s2_run_result {
 	unsigned int known;	/* findings listed in known-differences.def */
 	unsigned int divergences;
 	char first[64];		/* signature of the first finding */
+	char first_known[64];	/* and of the first known one */
 };
 
 /* Returns the number of findings (result, if not NULL, says more). */

@@ -178,15 +178,25 @@ static uint64_t decode_size(unsigned int ipa_bits, uint64_t ipa, uint64_t pages)
 	uint64_t room = (1ULL << ipa_bits) - ipa;
 	uint64_t size;
 
+	if (room > S2_BIN_SIZE_CAP)
+		room = S2_BIN_SIZE_CAP;
+
 	if (pages && pages << S2_PAGE_SHIFT <= room)
 		return pages << S2_PAGE_SHIFT;
 	size = unit[pages & 3] * (1 + ((pages >> 2) & 7));
 	return size < room ? size : room;
 }
 
-static uint64_t decode_pa(uint64_t size, uint64_t pages)
+static uint64_t decode_pa(uint64_t ipa, uint64_t size, uint64_t pages)
 {
-	uint64_t pa = (pages % (S2_PA_TOP >> S2_PAGE_SHIFT)) << S2_PAGE_SHIFT;
+	uint64_t pa = pages << S2_PAGE_SHIFT;
+
+	/*
+	 * A random PA would force page mappings almost always: fold it to
+	 * the IPA plus whole GiBs, where blocks of every size are possible.
+	 */
+	if (pages >= S2_PA_TOP >> S2_PAGE_SHIFT)
+		pa = ipa + (1 + (pages & 3)) * (1ULL << 30);
 
 	/* The end of the range must fit too, or the parser would reject it. */
 	if (pa > S2_PA_TOP - size)
@@ -217,8 +227,43 @@ static void decode_op(unsigned int ipa_bits, const uint8_t *rec,
 				       get_le(rec + S2_REC_SIZE,
 					      S2_REC_SIZE_LEN));
 	if (args & S2_ARG_BIT(PA))
-		op->pa = decode_pa(op->size,
+		op->pa = decode_pa(op->ipa, op->size,
 				   get_le(rec + S2_REC_PA, S2_REC_PA_LEN));
+}
+
+/* The entries an op may write, at most (S2_BIN_ENTRY_BUDGET). */
+static uint64_t op_entries(const struct s2_op *op)
+{
+	uint64_t offset = op->pa - op->ipa;
+	unsigned int shift = S2_PAGE_SHIFT;
+
+	switch (op->kind) {
+	case S2_OP_MAP:
+		/* The largest block the IPA-to-PA offset allows. */
+		if (!(offset & ((1ULL << 30) - 1)))
+			shift = 30;
+		else if (!(offset & ((1ULL << 21) - 1)))
+			shift = 21;
+		return op->size >> shift ? op->size >> shift : 1;
+	case S2_OP_SPLIT:
+		return op->size >> S2_PAGE_SHIFT;
+	default:
+		return 1;
+	}
+}
+
+/* How many of seq's ops fit the entry budget. */
+static unsigned int ops_within_budget(const struct s2_seq *seq)
+{
+	uint64_t entries = 0;
+	unsigned int i;
+
+	for (i = 0; i < seq->nr_ops; i++) {
+		entries += op_entries(&seq->ops[i]);
+		if (entries > S2_BIN_ENTRY_BUDGET)
+			break;
+	}
+	return i;
 }
 
 void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq)
@@ -235,6 +280,7 @@ void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq)
 		data += S2_BIN_RECORD;
 		len -= S2_BIN_RECORD;
 	}
+	seq->nr_ops = ops_within_budget(seq);
 }
 
 static void encode_op(const struct s2_op *op, uint8_t *rec)
@@ -261,9 +307,9 @@ static void encode_op(const struct s2_op *op, uint8_t *rec)
 
 size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len)
 {
-	size_t need = S2_BIN_HEADER + (size_t)seq->nr_ops * S2_BIN_RECORD;
+	unsigned int i, nr = ops_within_budget(seq);
+	size_t need = S2_BIN_HEADER + (size_t)nr * S2_BIN_RECORD;
 	uint8_t *rec = buf + S2_BIN_HEADER;
-	unsigned int i;
 
 	if (len < need)
 		return 0;
@@ -271,7 +317,7 @@ size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len)
 	buf[1] = encode_ipa_bits(seq->ipa_bits);
 	buf[2] = 0;
 	buf[3] = 0;
-	for (i = 0; i < seq->nr_ops; i++, rec += S2_BIN_RECORD)
+	for (i = 0; i < nr; i++, rec += S2_BIN_RECORD)
 		encode_op(&seq->ops[i], rec);
 	return need;
 }

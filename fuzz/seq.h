@@ -28,8 +28,12 @@ enum s2_op_kind {
 #define S2_IPA_BITS_DEFAULT 40
 #define S2_IPA_BITS_MIN 32
 #define S2_IPA_BITS_MAX 44
-/* Output addresses must fit bits 47:12 of a descriptor (no LPA2). */
-#define S2_PA_BITS 48
+/*
+ * Guest memory lives below 2^47: the runtime's table pages live above
+ * (targets/runtime/internal.h), so an output address names one or the
+ * other, never both.  Descriptors hold bits 47:12 (no LPA2).
+ */
+#define S2_PA_BITS 47
 #define S2_MAX_OPS 512
 
 /*
@@ -68,10 +72,26 @@ struct s2_seq {
 #define S2_BIN_RECORD 16
 /* Folded IPAs land in [0, 4 GiB): a few 1G blocks' worth. */
 #define S2_FOLD_WINDOW (4ULL << 30)
+/*
+ * Decoded sizes stop at 2 GiB: enough to cross a 1G boundary, and a bound
+ * on the cost of one op (a page-granular 2G map is 512Ki entries).  The
+ * text form has no such bound.
+ */
+#define S2_BIN_SIZE_CAP (2ULL << 30)
+/*
+ * A sequence stops at the op that would take it past this many page-table
+ * entries' worth of work (a page-granular map or a split costs one per
+ * 4K; a map whose PA allows 2M blocks one per 2M): an input's cost stays
+ * bounded, so fuzzers spend their time on many short runs.
+ */
+#define S2_BIN_ENTRY_BUDGET (1ULL << 14)
 
 void s2_seq_init(struct s2_seq *seq);
 void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq);
-/* Returns the number of bytes written; buf holds S2_BIN_HEADER + 16 * nr_ops. */
+/*
+ * Returns the number of bytes written: the header and the ops within the
+ * entry budget (what decode gives back), or 0 if buf is too small.
+ */
 size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len);
 
 /*

@@ -181,10 +181,10 @@ static void index_build(struct index *x, const struct s2o_opinfo *info)
 			add_leaf(x, ev->c, ev->level, i);
 		}
 	}
-	qsort(x->cmos, x->nr_cmos, sizeof(*x->cmos), key_cmp);
-	qsort(x->leaves, x->nr_leaves, sizeof(*x->leaves), key_cmp);
+	s2o_sort(x->cmos, x->nr_cmos, sizeof(*x->cmos), key_cmp);
+	s2o_sort(x->leaves, x->nr_leaves, sizeof(*x->leaves), key_cmp);
 	/* Sorted by entry, then order: each store follows its predecessor. */
-	qsort(stores, nr_stores, sizeof(*stores), key_cmp);
+	s2o_sort(stores, nr_stores, sizeof(*stores), key_cmp);
 	for (size_t j = 1; j < nr_stores; j++)
 		if (stores[j].a == stores[j - 1].a &&
 		    stores[j].b == stores[j - 1].b)

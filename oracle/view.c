@@ -95,7 +95,7 @@ size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out)
 		r[2 * n + 1] = ev[i].ipa + s2_level_size(ev[i].level);
 		n++;
 	}
-	qsort(r, n, 2 * sizeof(*r), by_start);
+	s2o_sort(r, n, 2 * sizeof(*r), by_start);
 	for (size_t i = 0; i < n; i++) {
 		if (merged && r[2 * i] <= r[2 * merged - 1]) {
 			if (r[2 * i + 1] > r[2 * merged - 1])

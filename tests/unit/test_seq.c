@@ -132,7 +132,7 @@ static const char every_op[] =
 	"relax 0xffffffff000 x\n"
 	"mkold 0x0 1026M\n"
 	"mkyoung 0x1000\n"
-	"split 0x40000000 1G\n"
+	"split 0x40000000 2M\n"
 	"owner 0x0 2M 7\n"
 	"flush 0x3000 12K\n"
 	"memcache 255\n";
@@ -199,6 +199,39 @@ TEST(test_decode_stops_at_max_ops)
 
 	s2_seq_decode(bin, sizeof(bin), &seq_a);
 	CHECK_EQ_U64(seq_a.nr_ops, S2_MAX_OPS);
+}
+
+TEST(test_decode_stops_at_the_entry_budget)
+{
+	/* The whole budget in pages fits; one more op does not. */
+	uint8_t bin[S2_BIN_HEADER + 3 * S2_BIN_RECORD] = { 0 };
+
+	put_record(bin + S2_BIN_HEADER, S2_OP_MAP, 3, 0, S2_BIN_ENTRY_BUDGET,
+		   1);
+	put_record(bin + S2_BIN_HEADER + S2_BIN_RECORD, S2_OP_MKYOUNG, 0, 0,
+		   0, 0);
+	s2_seq_decode(bin, S2_BIN_HEADER + 2 * S2_BIN_RECORD, &seq_a);
+	CHECK_EQ_U64(seq_a.nr_ops, 1);
+	/* With 2M blocks possible, the same size is cheap. */
+	put_record(bin + S2_BIN_HEADER, S2_OP_MAP, 3, 0, S2_BIN_ENTRY_BUDGET,
+		   512);
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.nr_ops, 3);
+}
+
+TEST(test_encode_drops_ops_past_the_entry_budget)
+{
+	uint8_t bin[S2_BIN_HEADER + 2 * S2_BIN_RECORD];
+
+	s2_seq_init(&seq_a);
+	seq_a.nr_ops = 2;
+	seq_a.ops[0] = (struct s2_op){ .kind = S2_OP_SPLIT,
+				       .size = (S2_BIN_ENTRY_BUDGET + 1) << 12 };
+	seq_a.ops[1] = (struct s2_op){ .kind = S2_OP_MKYOUNG };
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)), S2_BIN_HEADER);
+	seq_a.ops[0].size -= 2 << 12;
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)),
+		     S2_BIN_HEADER + 2 * S2_BIN_RECORD);
 }
 
 TEST(test_decode_keeps_in_range_values)
@@ -275,16 +308,35 @@ TEST(test_decode_clamps_folded_size_to_ipa_space)
 	CHECK_EQ_U64(op->size, 0x1000);
 }
 
+TEST(test_decode_folds_pa_to_whole_gib_past_the_ipa)
+{
+	const struct s2_op *op = decode_one(0, S2_OP_MAP, 0, 0x201, 0x200,
+					    (1ULL << 36) + 2);
+
+	CHECK_EQ_U64(op->pa, 0x201000 + 3 * GIB);
+	op = decode_one(0, S2_OP_MAP, 0, 0, 0x200, 0xffffffffffULL);
+	CHECK_EQ_U64(op->pa, 4 * GIB);
+}
+
+TEST(test_decode_caps_sizes)
+{
+	const struct s2_op *op = decode_one(0, S2_OP_UNMAP, 0, 0,
+					    (2 * GIB >> 12) + 1, 0);
+
+	CHECK(op->size <= S2_BIN_SIZE_CAP);
+	op = decode_one(0, S2_OP_UNMAP, 0, 0, 2 * GIB >> 12, 0);
+	CHECK_EQ_U64(op->size, 2 * GIB);
+	/* Folded: 1G times 8, capped. */
+	op = decode_one(0, S2_OP_UNMAP, 0, 0, 0xfffffffe, 0);
+	CHECK_EQ_U64(op->size, 2 * GIB);
+}
+
 TEST(test_decode_keeps_pa_range_inside_pa_space)
 {
-	const struct s2_op *op = decode_one(0, S2_OP_MAP, 0, 0, 0x200,
-					    (1ULL << 36) + 3);
+	const struct s2_op *op = decode_one(0, S2_OP_MAP, 0, 0, 1,
+					    0x7ffffffffULL);
 
-	CHECK_EQ_U64(op->pa, 0x3000);
-	op = decode_one(0, S2_OP_MAP, 0, 0, 0x200, 0xffffffffffULL);
-	CHECK_EQ_U64(op->pa, (1ULL << 48) - 0x200000);
-	op = decode_one(0, S2_OP_MAP, 0, 0, 1, 0xfffffffffULL);
-	CHECK_EQ_U64(op->pa, (1ULL << 48) - 0x1000);
+	CHECK_EQ_U64(op->pa, (1ULL << 47) - 0x1000);
 }
 
 TEST(test_decode_zeroes_fields_the_op_does_not_use)
@@ -614,8 +666,8 @@ TEST(test_parse_accepts_limits_of_each_space)
 {
 	const struct s2_seq *seq = parse_ok("unmap 0xfffffff000 4K\n"
 					    "fault 0xfffffff000 r\n"
-					    "map 0 4K 0xfffffffff000 r\n"
-					    "map 0 1G 0xffffc0000000 r\n"
+					    "map 0 4K 0x7ffffffff000 r\n"
+					    "map 0 1G 0x7fffc0000000 r\n"
 					    "owner 0 4K 255\n");
 
 	CHECK_EQ_U64(seq->nr_ops, 5);
@@ -741,10 +793,10 @@ TEST(test_parse_rejects_single_ipa_beyond_ipa_space)
 
 TEST(test_parse_rejects_pa_beyond_pa_space)
 {
-	CHECK_EQ_STR(parse_err("map 0 8K 0xfffffffff000 r"),
-		     "seq.s2:1: map: PA '0xfffffffff000' + SIZE '8K' beyond the 48-bit PA space");
-	CHECK_EQ_STR(parse_err("map 0 4K 0x1000000000000 r"),
-		     "seq.s2:1: map: PA '0x1000000000000' + SIZE '4K' beyond the 48-bit PA space");
+	CHECK_EQ_STR(parse_err("map 0 8K 0x7ffffffff000 r"),
+		     "seq.s2:1: map: PA '0x7ffffffff000' + SIZE '8K' beyond the 47-bit PA space");
+	CHECK_EQ_STR(parse_err("map 0 4K 0x800000000000 r"),
+		     "seq.s2:1: map: PA '0x800000000000' + SIZE '4K' beyond the 47-bit PA space");
 }
 
 TEST(test_parse_rejects_id_and_count_above_255)
@@ -839,11 +891,15 @@ int main(void)
 	RUN(test_decode_header_sets_features_and_ipa_bits);
 	RUN(test_decode_ignores_trailing_partial_record);
 	RUN(test_decode_stops_at_max_ops);
+	RUN(test_decode_stops_at_the_entry_budget);
+	RUN(test_encode_drops_ops_past_the_entry_budget);
 	RUN(test_decode_keeps_in_range_values);
 	RUN(test_decode_reduces_kind_modulo_op_count);
 	RUN(test_decode_folds_ipa_into_window);
 	RUN(test_decode_folds_size_into_block_multiples);
 	RUN(test_decode_clamps_folded_size_to_ipa_space);
+	RUN(test_decode_folds_pa_to_whole_gib_past_the_ipa);
+	RUN(test_decode_caps_sizes);
 	RUN(test_decode_keeps_pa_range_inside_pa_space);
 	RUN(test_decode_zeroes_fields_the_op_does_not_use);
 	RUN(test_decode_reads_page_only_for_ops_that_take_it);

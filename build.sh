@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(clang libclang-rt-14-dev binutils python3 patch tar xz-utils
+PACKAGES=(clang libclang-rt-14-dev afl++ binutils python3 patch tar xz-utils
           linux-source-6.1 linux-source-6.12)
 # linux-source-6.12 and current 6.1 updates come from bookworm-security.
 SECURITY_SOURCE="deb http://deb.debian.org/debian-security bookworm-security main"

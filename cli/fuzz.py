@@ -7,6 +7,7 @@ results/<signature>/ while it runs.  The engine runs in its own session so
 that Ctrl-C reaches s2fuzz first: it stops the engine, and whatever was not
 triaged yet stays in corpus/<target>/crashes/ for the next run.
 """
+import ctypes
 import glob
 import hashlib
 import os
@@ -27,6 +28,7 @@ SEED_DIRS = ("corpus/seeds", "corpus/regression")
 TIMEOUT_S = 25
 # Wait this long after a crash file last changed before reading it.
 SETTLE_S = 1.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def target_name(specs):
@@ -78,6 +80,13 @@ def seed_corpus(convert, out_dir, log):
     if not texts:
         log("fuzz: no text seeds in corpus/; starting from nothing")
     return out_dir
+
+
+def _stop_with_parent():
+    """In the engine's process: SIGINT when s2fuzz dies, even by SIGKILL,
+    so that no engine outlives the run that owns its corpus."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def _keep_if_same(path, candidate, sig, tools):
@@ -278,7 +287,8 @@ class Run:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True,
                                     errors="replace", env={**env, **extra},
-                                    start_new_session=True)
+                                    start_new_session=True,
+                                    preexec_fn=_stop_with_parent)
             threading.Thread(target=self._reader, args=(proc, log),
                              daemon=True).start()
             self.procs.append(proc)
@@ -332,6 +342,16 @@ class Run:
                 break
 
 
+def triage_tools(sanitizer, kernels, strict, build_dir):
+    plain = build.Builder(build_dir, sanitizer)
+    return triage.Tools(
+        plain.program("fuzz/standalone.c", kernels, "s2fuzz-standalone",
+                      extra=("fuzz/harness.c",), strict=strict),
+        plain.program("fuzz/replay.c", kernels, "s2replay"),
+        plain.program("fuzz/convert.c", [], "s2convert"),
+        ",".join(k.spec for k in kernels), strict)
+
+
 def _build(args, kernels, strict, build_dir):
     plain = build.Builder(build_dir, args.sanitizer)
     engine = build.Builder(build_dir, args.sanitizer, engine=args.engine)
@@ -339,12 +359,7 @@ def _build(args, kernels, strict, build_dir):
     fuzzer = engine.program("fuzz/harness.c", kernels,
                             f"s2fuzz-{args.engine}", extra=extra,
                             strict=strict)
-    tools = triage.Tools(
-        plain.program("fuzz/standalone.c", kernels, "s2fuzz-standalone",
-                      extra=("fuzz/harness.c",), strict=strict),
-        plain.program("fuzz/replay.c", kernels, "s2replay"),
-        plain.program("fuzz/convert.c", [], "s2convert"),
-        ",".join(k.spec for k in kernels), strict)
+    tools = triage_tools(args.sanitizer, kernels, strict, build_dir)
     mutator = None
     if args.engine == "afl":
         mutator = plain.shared_library(

@@ -7,8 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 
-from . import build, fuzz, kernels
+from . import build, fuzz, kernels, minimize
 from .errors import UsageError
 
 EXIT_FINDING = 1
@@ -72,6 +73,24 @@ def cmd_fuzz(args):
             raise UsageError(f"--{name} must be at least 1")
     return fuzz.run(args, _kernel_list(args.kernels), _strict(args),
                     BUILD_DIR)
+
+
+def cmd_minimize(args):
+    tools = fuzz.triage_tools(args.sanitizer, _kernel_list(args.kernels),
+                              _strict(args), BUILD_DIR)
+    try:
+        with open(args.file) as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{args.file}: {getattr(e, 'strerror', None) or e}")
+    sig, _ = tools.run_text(args.file)
+    if sig is None:
+        raise UsageError(f"{args.file}: no finding to keep: it replays clean")
+    with tempfile.TemporaryDirectory(prefix="s2fuzz-minimize-") as tmp:
+        small = minimize.ops(text, sig, tools, tmp)
+    print(f"# {sig}: {args.file} minimized")
+    sys.stdout.write(small)
+    return 0
 
 
 def cmd_random(args):
@@ -166,6 +185,17 @@ def _parser():
                    metavar="DIR", help="where findings go (default: "
                    "results/)")
     f.set_defaults(func=cmd_fuzz)
+
+    m = sub.add_parser(
+        "minimize", help="shrink a reproducer to the ops its finding needs",
+        description="Removes ops (delta debugging) while the first finding "
+        "keeps its signature; prints the result. Exit 0, or 2 if FILE is "
+        "bad or replays clean.")
+    add_common(m)
+    m.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                   default=None, help="as for replay")
+    m.add_argument("file", metavar="FILE")
+    m.set_defaults(func=cmd_minimize)
 
     g = sub.add_parser("random", help="run deterministic pseudo-random "
                        "sequences", description="Runs COUNT generated "

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 
 from . import minimize
+from .errors import UsageError
 
 FINDING = re.compile(r"^FINDING (\S+)", re.M)
 SANITIZER = re.compile(r"ERROR: (Address|Leak|Memory)Sanitizer: ([\w-]+)")
@@ -22,6 +23,8 @@ UBSAN = re.compile(r"^(\S+?):(\d+):\d+: runtime error: ", re.M)
 RUNTIME_FRAMES = ("__", "s2rt_", "abort", "raise", "malloc", "free")
 # Sanitizers report to stderr and exit with this; see Tools.env.
 SANITIZER_EXIT = 86
+# What s2replay and the standalone driver say of input they cannot read.
+BAD_INPUT = 2
 
 
 def _safe(text):
@@ -72,6 +75,9 @@ class Tools:
     def _run(self, cmd):
         proc = subprocess.run(cmd, capture_output=True, text=True,
                               errors="replace", env=self.env())
+        if proc.returncode == BAD_INPUT:
+            lines = proc.stderr.strip().splitlines()
+            raise UsageError(lines[0] if lines else f"{cmd[-1]}: bad input")
         output = proc.stdout + proc.stderr
         return signature(output, proc.returncode), output
 
@@ -134,6 +140,9 @@ class Results:
             shutil.rmtree(tmp, ignore_errors=True)
             if os.path.exists(dest):
                 return False
+            raise
+        except BaseException:  # Ctrl-C: no half-written folder stays
+            shutil.rmtree(tmp, ignore_errors=True)
             raise
         return True
 

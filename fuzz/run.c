@@ -20,6 +20,7 @@ struct kernel_run {
 	size_t runtime_seen;	/* runtime findings already reported */
 	struct s2rt_table *tables;	/* strict runs: live table pages */
 	size_t cap_tables;
+	uint64_t *touched;		/* the op's touched ranges */
 	struct s2o_opinfo info;
 	struct s2o_report report;
 };
@@ -224,11 +225,14 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	}
 	kr->info.events = s2rt_events(&nr);
 	kr->info.nr_events = nr;
+	free(kr->touched);
+	kr->info.nr_touched = s2o_touched(kr->info.events, nr, &kr->touched);
+	kr->info.touched = kr->touched;
 	if (op && run->opts->strict)
 		list_tables(kr);
 	/* after equals before outside what the op touched (finish_op()). */
 	if (op)
-		s2o_view_update(&kr->after, kr->info.events, nr);
+		s2o_view_update(&kr->after, kr->touched, kr->info.nr_touched);
 	kr->report = (struct s2o_report){ .info = &kr->info };
 	if (op) {
 		s2o_model_check(&kr->info, &kr->report);
@@ -242,13 +246,11 @@ static void run_one(struct run *run, struct kernel_run *kr,
 /* The next op's before is this op's after: copy only what changed. */
 static void finish_op(struct kernel_run *kr)
 {
-	uint64_t *ranges;
-	size_t n = s2o_touched(kr->info.events, kr->info.nr_events, &ranges);
+	const uint64_t *ranges = kr->info.touched;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < kr->info.nr_touched; i++)
 		s2o_imap_splice(&kr->before, ranges[2 * i], ranges[2 * i + 1],
 				&kr->after);
-	free(ranges);
 	s2rt_ctx_enter(kr->ctx);
 	s2rt_events_clear();
 }
@@ -350,6 +352,7 @@ static void stop(struct kernel_run *kr)
 	s2o_imap_free(&kr->before);
 	s2o_imap_free(&kr->after);
 	free(kr->tables);
+	free(kr->touched);
 	s2rt_ctx_free(kr->ctx);
 }
 

@@ -246,6 +246,7 @@ static uint64_t op_entries(const struct s2_op *op)
 			shift = 21;
 		return op->size >> shift ? op->size >> shift : 1;
 	case S2_OP_SPLIT:
+	case S2_OP_OWNER:	/* annotates page by page (force_pte) */
 		return op->size >> S2_PAGE_SHIFT;
 	default:
 		return 1;

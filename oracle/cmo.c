@@ -124,8 +124,9 @@ struct key {
 struct index {
 	struct key *cmos;	/* (kind << 56 | pa, 0, idx) */
 	size_t nr_cmos;
-	struct key *leaves;	/* (pa, size) of every store's valid leaves */
-	size_t nr_leaves;
+	struct key *leaves;	/* (pa, size) of every store's valid leaves,
+				 * and of the leaves a flush met */
+	size_t nr_leaves, cap_leaves;
 	size_t *prev;		/* per event: the previous store to the same
 				 * entry, or SIZE_MAX */
 };
@@ -150,20 +151,79 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
+static void push_leaf(struct index *x, uint64_t pa, uint64_t size, size_t i)
+{
+	if (x->nr_leaves == x->cap_leaves) {
+		x->cap_leaves = 2 * x->cap_leaves + 16;
+		x->leaves = realloc(x->leaves,
+				    x->cap_leaves * sizeof(*x->leaves));
+		if (!x->leaves)
+			abort();
+	}
+	x->leaves[x->nr_leaves++] = (struct key){ pa, size, i };
+}
+
 static void add_leaf(struct index *x, uint64_t pte, int level, size_t i)
 {
 	if (s2_desc_is_leaf(pte, level))
-		x->leaves[x->nr_leaves++] = (struct key){
-			s2_desc_pa(pte), s2_level_size(level), i };
+		push_leaf(x, s2_desc_pa(pte), s2_level_size(level), i);
+}
+
+/* A piece of a leaf: its IPA offset in the leaf gives the leaf's PA. */
+static void flushed_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
+			  void *arg)
+{
+	struct index *x = arg;
+	uint64_t size;
+
+	(void)end;
+	if (v->kind != S2O_MAPPED || !known_level(v->level))
+		return;
+	size = s2_level_size(v->level);
+	push_leaf(x, v->pa - (start & (size - 1)), size, SIZE_MAX);
+}
+
+/*
+ * Links each store to the previous store to the same entry, through an
+ * open-addressing table keyed by the entry's address (never 0):
+ * linear in the events, where sorting them was most of an op's cost.
+ */
+static void link_stores(struct index *x, const struct s2o_opinfo *info)
+{
+	struct slot {
+		uint64_t entry;
+		size_t idx;
+	} *slots;
+	unsigned int bits = 4;
+
+	while ((1ULL << bits) < 2 * info->nr_events)
+		bits++;
+	slots = calloc(1ULL << bits, sizeof(*slots));
+	if (!slots)
+		abort();
+	for (size_t i = 0; i < info->nr_events; i++) {
+		const struct s2rt_event *ev = &info->events[i];
+		uint64_t entry = ev->a + 8 * (uint64_t)ev->index, h;
+
+		if (ev->kind != S2RT_EV_STORE)
+			continue;
+		h = (entry * 0x9e3779b97f4a7c15ULL) >> (64 - bits);
+		while (slots[h].entry && slots[h].entry != entry)
+			h = (h + 1) & ((1ULL << bits) - 1);
+		if (slots[h].entry)
+			x->prev[i] = slots[h].idx;
+		slots[h] = (struct slot){ entry, i };
+	}
+	free(slots);
 }
 
 static void index_build(struct index *x, const struct s2o_opinfo *info)
 {
-	size_t nr = info->nr_events, nr_stores = 0;
-	struct key *stores = xmalloc(nr * sizeof(*stores));
+	size_t nr = info->nr_events;
 
 	x->cmos = xmalloc(nr * sizeof(*x->cmos));
-	x->leaves = xmalloc(2 * nr * sizeof(*x->leaves));
+	x->leaves = NULL;
+	x->cap_leaves = 0;
 	x->prev = xmalloc(nr * sizeof(*x->prev));
 	x->nr_cmos = x->nr_leaves = 0;
 	for (size_t i = 0; i < nr; i++) {
@@ -175,21 +235,18 @@ static void index_build(struct index *x, const struct s2o_opinfo *info)
 				(uint64_t)ev->kind << 56 | ev->a, 0, i };
 		if (ev->kind != S2RT_EV_STORE)
 			continue;
-		stores[nr_stores++] = (struct key){ ev->a, ev->index, i };
 		if (known_level(ev->level)) {
 			add_leaf(x, ev->b, ev->level, i);
 			add_leaf(x, ev->c, ev->level, i);
 		}
 	}
+	/* stage2_flush_walker cleans each whole leaf the range meets. */
+	if (info->op && info->op->kind == S2_OP_FLUSH)
+		s2o_imap_each(info->before, info->op->ipa,
+			      info->op->ipa + info->op->size, flushed_piece, x);
 	s2o_sort(x->cmos, x->nr_cmos, sizeof(*x->cmos), key_cmp);
 	s2o_sort(x->leaves, x->nr_leaves, sizeof(*x->leaves), key_cmp);
-	/* Sorted by entry, then order: each store follows its predecessor. */
-	s2o_sort(stores, nr_stores, sizeof(*stores), key_cmp);
-	for (size_t j = 1; j < nr_stores; j++)
-		if (stores[j].a == stores[j - 1].a &&
-		    stores[j].b == stores[j - 1].b)
-			x->prev[stores[j].idx] = stores[j - 1].idx;
-	free(stores);
+	link_stores(x, info);
 }
 
 static void index_free(struct index *x)
@@ -314,8 +371,11 @@ static void check_store(const struct s2o_opinfo *info, const struct index *x,
 
 /* --- rule 3: every CMO aims at a valid leaf of the op -------------------- */
 
-/* The old or new value of a store: unmap cleans the leaf it removed (§4). */
-static bool store_names_leaf(const struct index *x, uint64_t pa, uint64_t size)
+/*
+ * The old or new value of a store (unmap cleans the leaf it removed, §4),
+ * or a leaf a flush met.
+ */
+static bool names_leaf(const struct index *x, uint64_t pa, uint64_t size)
 {
 	size_t j = lower_bound(x->leaves, x->nr_leaves, pa, size);
 
@@ -323,49 +383,13 @@ static bool store_names_leaf(const struct index *x, uint64_t pa, uint64_t size)
 	       x->leaves[j].b == size;
 }
 
-struct flushed {
-	uint64_t pa, size;
-	bool found;
-};
-
-/* A piece of a leaf: its IPA offset in the leaf gives the leaf's PA. */
-static void flushed_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
-			  void *arg)
-{
-	struct flushed *f = arg;
-	uint64_t size;
-
-	(void)end;
-	if (v->kind != S2O_MAPPED || !known_level(v->level))
-		return;
-	size = s2_level_size(v->level);
-	if (size == f->size && v->pa - (start & (size - 1)) == f->pa)
-		f->found = true;
-}
-
-/* stage2_flush_walker cleans each whole leaf the range meets. */
-static bool flush_names_leaf(const struct s2o_opinfo *info, uint64_t pa,
-			     uint64_t size)
-{
-	const struct s2_op *op = info->op;
-	struct flushed f = { pa, size, false };
-
-	if (!op || op->kind != S2_OP_FLUSH)
-		return false;
-	s2o_imap_each(info->before, op->ipa, op->ipa + op->size, flushed_piece,
-		      &f);
-	return f.found;
-}
-
 /* §6 #13: 6.1 invalidates phys_to_virt(0) for set_owner's invalid entries. */
-static void check_target(const struct s2o_opinfo *info, const struct index *x,
-			 const struct s2rt_event *cmo, struct s2o_report *r)
+static void check_target(const struct index *x, const struct s2rt_event *cmo,
+			 struct s2o_report *r)
 {
 	char size[32];
 
-	if (store_names_leaf(x, cmo->a, cmo->b))
-		return;
-	if (flush_names_leaf(info, cmo->a, cmo->b))
+	if (names_leaf(x, cmo->a, cmo->b))
 		return;
 	s2_size_format(cmo->b, size);
 	s2o_report(r, "cmo", size_level(cmo->b), "target",
@@ -386,7 +410,7 @@ void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r)
 			check_store(info, &x, i, r);
 		else if (ev->kind == S2RT_EV_DCACHE ||
 			 ev->kind == S2RT_EV_ICACHE)
-			check_target(info, &x, ev, r);
+			check_target(&x, ev, r);
 	}
 	index_free(&x);
 }

@@ -38,28 +38,51 @@ void s2o_diff_free(struct s2o_diff *d)
 }
 
 /*
- * map_eagain_stops_walk: one kernel of the walk-args generation returned
- * -EAGAIN from a map that the other completed; what the map's range and
- * the leaves it overlapped hold may differ.
+ * Whether addr lies in the range of an op that stopped part-way on one
+ * kernel, or in a leaf that range overlapped: the kernel that went on
+ * drops such leaves whole.
  */
-static bool map_eagain_stops_walk(const struct s2o_opinfo *a,
-				  const struct s2o_opinfo *b, uint64_t addr)
+static bool in_stopped_range(const struct s2o_opinfo *stopped,
+			     uint64_t addr)
 {
-	const struct s2o_opinfo *stopped = a->rc == -EAGAIN ? a : b;
-	const struct s2_op *op = a->op;
 	uint64_t start, end, s, e;
 
-	if (!op || op->kind != S2_OP_MAP || stopped->rc != -EAGAIN ||
-	    strcmp(stopped->api, "walk-args") || a->rc == b->rc)
-		return false;
-	start = op->ipa;
-	end = op->ipa + op->size;
-	/* Leaves the map overlapped are dropped whole by the one that went on. */
+	s2o_op_range(stopped->op, &start, &end);
 	if (s2o_imap_get(stopped->before, start, &s, &e).kind != S2O_UNMAPPED)
 		start = s;
 	if (s2o_imap_get(stopped->before, end - 1, &s, &e).kind != S2O_UNMAPPED)
 		end = e;
 	return addr >= start && addr < end;
+}
+
+/*
+ * map_eagain_stops_walk: one kernel of the walk-args generation returned
+ * -EAGAIN from a map that the other completed.
+ */
+static bool map_eagain_stops_walk(const struct s2o_opinfo *a,
+				  const struct s2o_opinfo *b, uint64_t addr)
+{
+	const struct s2o_opinfo *stopped = a->rc == -EAGAIN ? a : b;
+
+	if (!a->op || a->op->kind != S2_OP_MAP || stopped->rc != -EAGAIN ||
+	    strcmp(stopped->api, "walk-args") || a->rc == b->rc)
+		return false;
+	return in_stopped_range(stopped, addr);
+}
+
+/*
+ * memcache_runs_dry: with a memcache directive, one kernel ran out of
+ * pages (-ENOMEM) where the other did not.
+ */
+static bool memcache_runs_dry(const struct s2o_opinfo *a,
+			      const struct s2o_opinfo *b, uint64_t addr)
+{
+	const struct s2o_opinfo *stopped = a->rc == -ENOMEM ? a : b;
+
+	if (!a->op || !a->memcache_limited || stopped->rc != -ENOMEM ||
+	    a->rc == b->rc)
+		return false;
+	return in_stopped_range(stopped, addr);
 }
 
 /*
@@ -232,9 +255,7 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 		    bool excused, struct s2o_report *r,
 		    struct s2o_report *div)
 {
-	uint64_t *ra, *rb, *all = NULL;
-	size_t na = s2o_touched(a->events, a->nr_events, &ra);
-	size_t nb = s2o_touched(b->events, b->nr_events, &rb);
+	uint64_t *all = NULL;
 	size_t n = 0;
 
 	if (a->rc != b->rc) {
@@ -245,10 +266,10 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 			   s2o_rc_name(a->rc, rca, sizeof(rca)), names[1],
 			   s2o_rc_name(b->rc, rcb, sizeof(rcb)));
 	}
-	for (size_t i = 0; i < na; i++)
-		add_range(&all, &n, ra[2 * i], ra[2 * i + 1]);
-	for (size_t i = 0; i < nb; i++)
-		add_range(&all, &n, rb[2 * i], rb[2 * i + 1]);
+	for (size_t i = 0; i < a->nr_touched; i++)
+		add_range(&all, &n, a->touched[2 * i], a->touched[2 * i + 1]);
+	for (size_t i = 0; i < b->nr_touched; i++)
+		add_range(&all, &n, b->touched[2 * i], b->touched[2 * i + 1]);
 	if (op_has_range(a->op))
 		add_range(&all, &n, a->op->ipa, a->op->ipa + a->op->size);
 	for (size_t i = 0; i < d->explained.nr; i++)
@@ -260,6 +281,4 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 	if (d->strict && !r->nr && !excused)
 		compare_tables(a, b, names, r);
 	free(all);
-	free(ra);
-	free(rb);
 }

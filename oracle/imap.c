@@ -170,12 +170,21 @@ struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
 		   s2o_imap_fn fn, void *arg)
 {
+	const struct s2o_val gap = { .kind = S2O_UNMAPPED, .level = -1 };
 	uint64_t addr = start;
+	/* One search, then a step per piece: a range of pages is linear. */
+	size_t i = find(m, start);
 
 	while (addr < end) {
-		uint64_t s, e;
-		struct s2o_val v = s2o_imap_get(m, addr, &s, &e);
+		struct s2o_val v = gap;
+		uint64_t e;
 
+		if (i < m->nr && m->iv[i].start <= addr) {
+			v = val_at(&m->iv[i], addr);
+			e = m->iv[i++].end;
+		} else {
+			e = i < m->nr ? m->iv[i].start : UINT64_MAX;
+		}
 		if (e > end)
 			e = end;
 		fn(addr, e, &v, arg);

@@ -378,28 +378,39 @@ static void plan_map(struct model *m)
  * executable, and always readable.  A leaf of that granule already there
  * makes it a permission fault.
  */
+void s2o_op_range(const struct s2_op *op, uint64_t *start, uint64_t *end)
+{
+	uint64_t size = op->size ? op->size : S2_PAGE_SIZE;
+
+	*start = op->ipa;
+	if (op->kind == S2_OP_FAULT) {
+		bool page = op->page || (op->prot & S2_PROT_DEVICE);
+
+		size = page ? S2_PAGE_SIZE : s2_level_size(2);
+		*start = align_down(op->ipa, size);
+	}
+	*end = *start + size;
+}
+
 static void plan_fault(struct model *m)
 {
 	const struct s2_op *op = m->op;
-	bool page = op->page || (op->prot & S2_PROT_DEVICE);
-	uint64_t size = page ? S2_PAGE_SIZE : s2_level_size(2);
 	unsigned int prot = op->prot | S2_PROT_R;
 	uint64_t s, e;
 	struct s2o_val v = s2o_imap_get(m->before, op->ipa, &s, &e);
-	struct walk w = {
-		.start = align_down(op->ipa, size),
-		.end = align_down(op->ipa, size) + size,
-	};
+	struct walk w = { 0 };
 
+	s2o_op_range(op, &w.start, &w.end);
 	if (op->prot & S2_PROT_DEVICE)
 		prot &= ~S2_PROT_X;
-	if (v.kind == S2O_MAPPED && s2_level_size(v.level) == size) {
+	if (v.kind == S2O_MAPPED && s2_level_size(v.level) == w.end - w.start) {
 		m->grant = prot & S2O_PROT_RWX;
 		edit_leaves(m, op->ipa, op->ipa + S2_PAGE_SIZE);
 		allow(m, 0);
 		return;
 	}
-	w.val = mapping(align_down(S2_MEMSLOT_PA(op->ipa), size), prot);
+	w.val = mapping(align_down(S2_MEMSLOT_PA(op->ipa), w.end - w.start),
+			prot);
 	plan_walk(m, &w);
 	/*
 	 * The adapter turns -EAGAIN into 0, as KVM does; a fault walk stops
@@ -609,8 +620,9 @@ static void report_mapping(const struct model *m, struct s2o_report *r,
 static void check_mapping(const struct model *m, struct s2o_report *r)
 {
 	const struct s2o_opinfo *info = m->info;
-	uint64_t *ranges, where = UINT64_MAX, at;
-	size_t n = s2o_touched(info->events, info->nr_events, &ranges);
+	const uint64_t *ranges = info->touched;
+	uint64_t where = UINT64_MAX, at;
+	size_t n = info->nr_touched;
 
 	if (m->start < m->end)
 		find_mismatch(m, m->start, m->end, &where);
@@ -622,7 +634,6 @@ static void check_mapping(const struct model *m, struct s2o_report *r)
 			break;
 		}
 	}
-	free(ranges);
 	if (where != UINT64_MAX)
 		report_mapping(m, r, where);
 }
@@ -651,8 +662,9 @@ static void check_rc(const struct model *m, struct s2o_report *r)
 static void hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
 {
 	const struct s2_op *op = info->op;
-	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL), *ranges;
-	size_t n = s2o_touched(info->events, info->nr_events, &ranges);
+	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL);
+	const uint64_t *ranges = info->touched;
+	size_t n = info->nr_touched;
 
 	*lo = align_down(op->ipa, slot);
 	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
@@ -661,7 +673,6 @@ static void hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
 		*lo = ranges[0];
 	if (n && ranges[2 * n - 1] > *hi)
 		*hi = ranges[2 * n - 1];
-	free(ranges);
 }
 
 void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r)

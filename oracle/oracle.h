@@ -29,6 +29,8 @@ struct s2o_opinfo {
 	bool memcache_limited;		/* a memcache directive set this op's */
 	const struct s2rt_event *events;	/* everything the op did */
 	size_t nr_events;
+	const uint64_t *touched;	/* s2o_touched() of the events */
+	size_t nr_touched;
 	const struct s2o_imap *before;	/* logical mapping before the op */
 	const struct s2o_imap *after;	/* and after it */
 	const struct s2rt_table *tables;	/* strict runs: the live table */
@@ -64,9 +66,8 @@ void s2o_signature(const struct s2o_finding *f, char *buf, size_t len);
 /* --- the logical mapping of the current kernel's live table --------------- */
 
 void s2o_view_build(struct s2o_imap *m, unsigned int ipa_bits);
-/* Walks again what the op's stores touched. */
-void s2o_view_update(struct s2o_imap *m, const struct s2rt_event *ev,
-		     size_t nr);
+/* Walks again what the op's stores touched (s2o_touched() ranges). */
+void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr);
 /* Those ranges, sorted and merged: (*out)[2i] start, [2i+1] end; free it. */
 size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out);
 
@@ -75,6 +76,8 @@ size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out);
 /* The reference model: the logical mapping and return code each op must
  * leave, given the mapping before it. */
 void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r);
+/* The IPA range an op asks to change (a fault: the granule KVM maps). */
+void s2o_op_range(const struct s2_op *op, uint64_t *start, uint64_t *end);
 
 /* Break-before-make and TLBI coverage: a state machine per entry, and
  * table pages freed only once unreachable and flushed. */

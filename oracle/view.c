@@ -110,13 +110,8 @@ size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out)
 	return merged;
 }
 
-void s2o_view_update(struct s2o_imap *m, const struct s2rt_event *ev,
-		     size_t nr)
+void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr)
 {
-	uint64_t *ranges;
-	size_t n = s2o_touched(ev, nr, &ranges);
-
-	for (size_t i = 0; i < n; i++)
-		refill(m, ranges[2 * i], ranges[2 * i + 1]);
-	free(ranges);
+	for (size_t i = 0; i < nr; i++)
+		refill(m, touched[2 * i], touched[2 * i + 1]);
 }

@@ -53,9 +53,27 @@ void s2o_imap_copy(struct s2o_imap *dst, const struct s2o_imap *src)
 }
 
 /* First interval whose end is above addr: the one holding it, or the next. */
+/* Is i the first interval ending after addr? */
+static bool is_first_after(const struct s2o_imap *m, size_t i, uint64_t addr)
+{
+	return i <= m->nr && (i == m->nr || m->iv[i].end > addr) &&
+	       (i == 0 || m->iv[i - 1].end <= addr);
+}
+
 static size_t find(const struct s2o_imap *m, uint64_t addr)
 {
+	/*
+	 * Checkers look addresses up in ascending order, piece after piece:
+	 * the last answer, or the one after it, is usually right.  The hint
+	 * is a cache, not part of the map's value, hence the cast.
+	 */
+	size_t *hint = (size_t *)&m->hint;
 	size_t lo = 0, hi = m->nr;
+
+	if (is_first_after(m, *hint, addr))
+		return *hint;
+	if (is_first_after(m, *hint + 1, addr))
+		return ++*hint;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -65,6 +83,7 @@ static size_t find(const struct s2o_imap *m, uint64_t addr)
 		else
 			hi = mid;
 	}
+	*hint = lo;
 	return lo;
 }
 

@@ -38,6 +38,7 @@ struct s2o_ival {
 struct s2o_imap {
 	struct s2o_ival *iv;
 	size_t nr, cap;
+	size_t hint;		/* the last lookup's answer: checks walk forward */
 };
 
 typedef void (*s2o_imap_fn)(uint64_t start, uint64_t end,

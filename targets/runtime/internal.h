@@ -49,12 +49,13 @@ struct s2rt_ctx {
 	size_t nr_events, cap_events;
 	struct s2rt_finding findings[S2RT_MAX_FINDINGS];
 	size_t nr_findings;
-	struct s2rt_pool pool;
+	struct s2rt_pool pool;	/* last: s2rt_ctx_create() clears the rest */
 };
 
 extern struct s2rt_ctx *s2rt_cur;
 
 int s2rt_pool_init(struct s2rt_pool *pool);
+void s2rt_pool_reset(struct s2rt_pool *pool);
 void s2rt_pool_release(struct s2rt_pool *pool);
 uint64_t s2rt_page_pa(unsigned int idx);
 void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx);

@@ -47,6 +47,19 @@ int s2rt_pool_init(struct s2rt_pool *pool)
 	return 0;
 }
 
+/*
+ * As s2rt_pool_init() leaves it, mapping kept.  page_take() zeroes each
+ * page it hands out, so what a page held in an earlier run never shows.
+ */
+void s2rt_pool_reset(struct s2rt_pool *pool)
+{
+	unpoison(pool->base, (size_t)pool->used << S2RT_PAGE_SHIFT);
+	memset(pool->pages, 0, pool->used * sizeof(pool->pages[0]));
+	pool->used = 0;
+	pool->qhead = 0;
+	pool->qtail = 0;
+}
+
 void s2rt_pool_release(struct s2rt_pool *pool)
 {
 	size_t bytes = (size_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT;

@@ -279,8 +279,10 @@ class Run:
         env = dict(os.environ, S2FUZZ_RESULTS=self.results.path,
                    S2FUZZ_KNOWN_LOG=self.ws.known_log,
                    ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:symbolize=0")
-        log = open(self.ws.engine_log, "a")
-        self.log = log
+        # Known findings are counted per run.
+        if os.path.exists(self.ws.known_log):
+            os.unlink(self.ws.known_log)
+        log = self.log = open(self.ws.engine_log, "a")
         for cmd, extra in self.engine.commands():
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
@@ -293,17 +295,26 @@ class Run:
                              daemon=True).start()
             self.procs.append(proc)
 
+    @staticmethod
+    def _signal(proc, sig):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:  # it has just gone
+            pass
+
     def stop(self):
         for proc in self.procs:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGINT)
+                self._signal(proc, signal.SIGINT)
         deadline = time.monotonic() + 15
         for proc in self.procs:
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                self._signal(proc, signal.SIGKILL)
                 proc.wait()
+        if self.procs:
+            self.log.close()
 
     def triage_pending(self, settled=True):
         now = time.time()

@@ -155,8 +155,7 @@ def _parser():
 
     f = sub.add_parser(
         "fuzz", help="the main job: fuzz the kernels, triage findings "
-        "into results/", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Fuzzes the kernels with libFuzzer (fork mode) or AFL++ "
+        "into results/", description="Fuzzes the kernels with libFuzzer (fork mode) or AFL++ "
         "until interrupted or --time. The corpus is kept per set of kernels "
         "under corpus/<target>/ (a second run resumes it); each new finding "
         "is minimized into results/<signature>/ (input, minimized, repro.s2, "
@@ -173,8 +172,8 @@ def _parser():
     f.add_argument("--time", type=int, metavar="S",
                    help="stop after S seconds (default: run until Ctrl-C)")
     f.add_argument("--runs", type=int, metavar="N",
-                   help="stop after about N executions (libFuzzer: per "
-                   "job; AFL++: per instance)")
+                   help="stop after about N executions (libFuzzer: in all; "
+                   "AFL++: per instance)")
     f.add_argument("--seed", type=int, help="the engine's random seed")
     f.add_argument("--strict", action=argparse.BooleanOptionalAction,
                    default=None, help="as for replay")

@@ -71,18 +71,16 @@ static bool map_eagain_stops_walk(const struct s2o_opinfo *a,
 }
 
 /*
- * memcache_runs_dry: with a memcache directive, one kernel ran out of
- * pages (-ENOMEM) where the other did not.
+ * memcache_runs_dry: with a memcache directive, a kernel ran out of pages
+ * (-ENOMEM), where the other did not or at another point.
  */
 static bool memcache_runs_dry(const struct s2o_opinfo *a,
 			      const struct s2o_opinfo *b, uint64_t addr)
 {
-	const struct s2o_opinfo *stopped = a->rc == -ENOMEM ? a : b;
-
-	if (!a->op || !a->memcache_limited || stopped->rc != -ENOMEM ||
-	    a->rc == b->rc)
+	if (!a->op || !a->memcache_limited)
 		return false;
-	return in_stopped_range(stopped, addr);
+	return (a->rc == -ENOMEM && in_stopped_range(a, addr)) ||
+	       (b->rc == -ENOMEM && in_stopped_range(b, addr));
 }
 
 /*

@@ -90,6 +90,16 @@ class PlantedInKernel(unittest.TestCase):
         self.assertEqual(rc, 0, out + err)
         self.assertIn("DIVERGENCE memcache_runs_dry op 5", out)
 
+    def test_a_memcache_running_dry_sooner_on_one_version_is_intended(self):
+        # Also found by s2fuzz fuzz: both run dry, 6.1 three tables in and
+        # 6.12, whose split left it one table more, four.
+        path = write_seq(self, "map 0x80000000 2M 0xc0000000 r\n"
+                               "split 0x80000000 2M\nmemcache 3\n"
+                               "map 0x80000000 12M 0x1000 d\n")
+        rc, out, err = s2fuzz("replay", "--divergences", path)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("DIVERGENCE memcache_runs_dry op 4", out)
+
     def test_a_memcache_limit_excuses_only_running_dry(self):
         # The planted -EAGAIN abort under a memcache directive: the map
         # stops part-way without -ENOMEM, so nothing explains it.

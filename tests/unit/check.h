@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned int check_passed, check_failed;
@@ -60,6 +61,42 @@ static inline void check_run(void (*test)(void), const char *name)
 	}
 	check_failed++;
 	fprintf(stderr, "FAIL %s\n", name);
+}
+
+/*
+ * What a function prints, as a string: print to check_capture_start()'s
+ * file, then read check_capture_end().  tmpfile() is plain C, unlike
+ * open_memstream().
+ */
+static char check_capture_buf[1 << 16];
+
+static inline FILE *check_capture_start(void)
+{
+	static FILE *f;
+
+	if (!f)
+		f = tmpfile();
+	if (!f) {
+		perror("tmpfile");
+		exit(2);
+	}
+	rewind(f);
+	return f;
+}
+
+static inline const char *check_capture_end(FILE *f)
+{
+	long n = ftell(f);
+	size_t got;
+
+	if (n < 0 || (size_t)n >= sizeof(check_capture_buf)) {
+		fprintf(stderr, "capture: %ld bytes\n", n);
+		exit(2);
+	}
+	rewind(f);
+	got = fread(check_capture_buf, 1, n, f);
+	check_capture_buf[got] = '\0';
+	return check_capture_buf;
 }
 
 /* Returns the exit status for main. */

@@ -23,7 +23,6 @@
 static struct s2_seq in_seq, out_seq, tmp_seq, b_seq;
 static uint8_t buf[MAX_BIN + 64], in_buf[MAX_BIN], b_buf[MAX_BIN];
 static uint8_t again[MAX_BIN];
-static char text_buf[1 << 16];
 static char err_buf[256];
 
 /* Five ops, none on a 2M boundary, none at its neighbour's end. */
@@ -68,24 +67,13 @@ static bool is_canonical(const uint8_t *data, size_t n)
 /* The bytes print to text that parses back to the same bytes. */
 static bool replays_as_text(const uint8_t *data, size_t n)
 {
-	static FILE *f;
-	size_t got;
+	FILE *f = check_capture_start();
+	const char *text;
 
-	if (!f)
-		f = tmpfile();
-	if (!f) {
-		perror("tmpfile");
-		exit(2);
-	}
-	rewind(f);
 	s2_seq_decode(data, n, &tmp_seq);
 	s2_seq_print(&tmp_seq, f);
-	got = ftell(f);
-	if (got >= sizeof(text_buf))
-		return false;
-	rewind(f);
-	text_buf[fread(text_buf, 1, got, f)] = '\0';
-	if (s2_seq_parse(text_buf, "replay.s2", &tmp_seq, err_buf,
+	text = check_capture_end(f);
+	if (s2_seq_parse(text, "replay.s2", &tmp_seq, err_buf,
 			 sizeof(err_buf))) {
 		fprintf(stderr, "%s\n", err_buf);
 		return false;

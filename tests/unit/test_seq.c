@@ -12,45 +12,14 @@
 #define GIB (1ULL << 30)
 
 static struct s2_seq seq_a, seq_b, seq_c;
-static char text_buf[1 << 16];
 static char err_buf[256];
-
-/* tmpfile() is plain C, unlike open_memstream(). */
-static FILE *capture_start(void)
-{
-	static FILE *f;
-
-	if (!f)
-		f = tmpfile();
-	if (!f) {
-		perror("tmpfile");
-		exit(2);
-	}
-	rewind(f);
-	return f;
-}
-
-static const char *capture_end(FILE *f)
-{
-	long n = ftell(f);
-	size_t got;
-
-	if (n < 0 || (size_t)n >= sizeof(text_buf)) {
-		fprintf(stderr, "capture: %ld bytes\n", n);
-		exit(2);
-	}
-	rewind(f);
-	got = fread(text_buf, 1, n, f);
-	text_buf[got] = '\0';
-	return text_buf;
-}
 
 static const char *print_seq(const struct s2_seq *seq)
 {
-	FILE *f = capture_start();
+	FILE *f = check_capture_start();
 
 	s2_seq_print(seq, f);
-	return capture_end(f);
+	return check_capture_end(f);
 }
 
 static const struct s2_seq *parse_ok(const char *text)
@@ -465,7 +434,7 @@ TEST(test_random_ipas_fold_into_window_mostly)
 TEST(test_random_bytes_survive_print_parse_round_trip)
 {
 	static uint8_t in[400], bin_a[MAX_BIN], bin_b[MAX_BIN];
-	static char first[sizeof(text_buf)];
+	static char first[sizeof(check_capture_buf)];
 	unsigned int i, rejected = 0, changed = 0;
 	size_t len, len_a, len_b;
 
@@ -565,9 +534,9 @@ TEST(test_op_print_ends_the_line)
 	FILE *f;
 
 	parse_ok("fault 0x2000 r page\n");
-	f = capture_start();
+	f = check_capture_start();
 	s2_op_print(&seq_a, &seq_a.ops[0], f);
-	CHECK_EQ_STR(capture_end(f), "fault 0x2000 r page\n");
+	CHECK_EQ_STR(check_capture_end(f), "fault 0x2000 r page\n");
 }
 
 TEST(test_op_name_matches_table)
@@ -580,13 +549,13 @@ TEST(test_op_name_matches_table)
 
 TEST(test_help_lists_every_op_and_directive)
 {
-	FILE *f = capture_start();
+	FILE *f = check_capture_start();
 	char needle[64];
 	const char *help;
 	unsigned int i;
 
 	s2_ops_help(f);
-	help = capture_end(f);
+	help = check_capture_end(f);
 	for (i = 0; i < S2_OP_COUNT; i++) {
 		snprintf(needle, sizeof(needle), "\n  %s ", s2_op_name(i));
 		CHECK(strstr(help, needle));

@@ -100,6 +100,8 @@ def _keep_if_same(path, candidate, sig, tools):
 
 class LibFuzzer:
     name = "libfuzzer"
+    # Fork mode's "cov" is not the edge count of a single process: say so.
+    cov_label = "cov (libFuzzer)"
 
     def __init__(self, binary, ws, seeds, args):
         self.binary, self.ws, self.seeds, self.args = binary, ws, seeds, args
@@ -131,6 +133,23 @@ class LibFuzzer:
                               corpus=int(m.group(3)),
                               crashes=int(m.group(4)))
 
+    COVERED = re.compile(r"^(?:UN)?COVERED_FUNC: hits: \d+ edges: (\d+)/(\d+) "
+                         r"\S+ \S*/kernels/([^/]+)/src/", re.M)
+
+    def coverage(self):
+        """pgtable.c edges the corpus covers, per kernel: [(kernel, covered,
+        total)], from one pass of the corpus with -print_coverage."""
+        proc = subprocess.run(
+            [self.binary, "-runs=0", "-print_coverage=1", self.ws.queue,
+             self.seeds], capture_output=True, text=True, errors="replace",
+            env={**os.environ, "S2FUZZ_RESULTS": self.args.results,
+                 "ASAN_OPTIONS": "detect_leaks=0"})
+        per = {}
+        for covered, total, kernel in self.COVERED.findall(proc.stderr):
+            c, t = per.get(kernel, (0, 0))
+            per[kernel] = (c + int(covered), t + int(total))
+        return [(k, c, t) for k, (c, t) in sorted(per.items())]
+
     def byte_pass(self, path, sig, tools):
         """libFuzzer's own crash minimization, kept only if the signature
         stays."""
@@ -152,6 +171,7 @@ class LibFuzzer:
 
 class AFL:
     name = "afl"
+    cov_label = "pgtable.c edges"
 
     def __init__(self, binary, ws, seeds, args, mutator):
         self.binary, self.ws, self.seeds, self.args = binary, ws, seeds, args
@@ -194,6 +214,9 @@ class AFL:
     def parse(self, line):
         pass
 
+    def coverage(self):
+        return []  # edges_found in the progress line says it
+
     def byte_pass(self, path, sig, tools):
         """afl-tmin, kept only if the signature stays."""
         out = path + ".bytes"
@@ -235,14 +258,14 @@ class Progress:
         self.start = time.monotonic()
         self.last = 0.0
 
-    def line(self, stats, new, dups, known):
+    def line(self, stats, cov_label, new, dups, known):
         t = int(time.monotonic() - self.start)
         execs = stats.get("execs", 0)
         # Engines' own rates differ in what they count: measure ours.
         rate = execs / t if t else 0
         return (f"[{t // 3600}:{t // 60 % 60:02}:{t % 60:02}] "
                 f"execs {execs} ({rate:.0f}/s)  "
-                f"pgtable.c edges {stats.get('cov', 0)}  "
+                f"{cov_label} {stats.get('cov', 0)}  "
                 f"corpus {stats.get('corpus', 0)}  findings {new} new, "
                 f"{dups} again, {known} known")
 
@@ -337,8 +360,9 @@ class Run:
     def status(self, final=False):
         self.engine.poll()
         known = sum(self.ws.known().values())
-        self.progress.show(self.progress.line(self.engine.stats, len(self.new),
-                                              self.dups, known), final)
+        self.progress.show(self.progress.line(
+            self.engine.stats, self.engine.cov_label, len(self.new), self.dups,
+            known), final)
 
     def loop(self):
         deadline = (time.monotonic() + self.args.time + 30
@@ -417,6 +441,11 @@ def run(args, kernels, strict, build_dir):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         r.stop()
     r.status(final=True)
+    if not interrupted:
+        covered = ", ".join(f"{k} {c}/{t}" for k, c, t in engine.coverage())
+        if covered:
+            print(f"fuzz: pgtable.c edges the corpus covers: {covered}",
+                  file=sys.stderr)
     left = len(engine.crash_files())
     if left:
         print(f"fuzz: {left} crash input(s) not triaged yet in "

@@ -33,8 +33,8 @@ struct run {
 	unsigned int nr;
 };
 
-static int dispatch(const struct s2_target *t, struct s2_vm *vm,
-		    const struct s2_op *op)
+int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
+		const struct s2_op *op)
 {
 	switch (op->kind) {
 	case S2_OP_MAP:
@@ -216,7 +216,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 		.after = &kr->after,
 	};
 	if (op) {
-		kr->info.rc = dispatch(kr->k->target, kr->vm, op);
+		kr->info.rc = s2_dispatch(kr->k->target, kr->vm, op);
 		s2rt_check_refcounts();
 	} else {
 		kr->k->target->destroy(kr->vm);

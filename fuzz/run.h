@@ -28,6 +28,10 @@ struct s2_run_result {
 	char first_known[64];	/* and of the first known one */
 };
 
+/* Runs one op on a target, as the runner does: no checks. */
+int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
+		const struct s2_op *op);
+
 /* Returns the number of findings (result, if not NULL, says more). */
 unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 		    const struct s2_seq *seq, const struct s2_run_opts *opts,

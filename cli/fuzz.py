@@ -7,6 +7,7 @@ results/<signature>/ while it runs.  The engine runs in its own session so
 that Ctrl-C reaches s2fuzz first: it stops the engine, and whatever was not
 triaged yet stays in corpus/<target>/crashes/ for the next run.
 """
+import collections
 import ctypes
 import glob
 import hashlib
@@ -412,9 +413,20 @@ def check_engine(engine):
                          "apt-get install afl++")
 
 
+Outcome = collections.namedtuple("Outcome", "new execs interrupted")
+
+
 def run(args, kernels, strict, build_dir):
     """Returns the exit status: 0 nothing new, 1 new findings, 130 if
     interrupted with nothing new."""
+    outcome = session(args, kernels, strict, build_dir)
+    if outcome.new:
+        return 1
+    return 130 if outcome.interrupted else 0
+
+
+def session(args, kernels, strict, build_dir):
+    """One fuzzing run, start to end; returns its Outcome."""
     check_engine(args.engine)
     specs = [k.spec for k in kernels]
     fuzzer, tools, mutator = _build(args, kernels, strict, build_dir)
@@ -442,7 +454,10 @@ def run(args, kernels, strict, build_dir):
         r.stop()
     r.status(final=True)
     if not interrupted:
-        covered = ", ".join(f"{k} {c}/{t}" for k, c, t in engine.coverage())
+        names = {os.path.basename(os.path.dirname(k.src)): k.spec
+                 for k in kernels}
+        covered = ", ".join(f"{names.get(k, k)} {c}/{t}"
+                            for k, c, t in engine.coverage())
         if covered:
             print(f"fuzz: pgtable.c edges the corpus covers: {covered}",
                   file=sys.stderr)
@@ -458,5 +473,4 @@ def run(args, kernels, strict, build_dir):
               file=sys.stderr)
     if r.new:
         print("fuzz: new findings: " + " ".join(r.new), file=sys.stderr)
-        return 1
-    return 130 if interrupted else 0
+    return Outcome(r.new, engine.stats.get("execs", 0), interrupted)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import build, fuzz, kernels, minimize
+from . import build, fuzz, gate, kernels, minimize
 from .errors import UsageError
 
 EXIT_FINDING = 1
@@ -73,6 +73,10 @@ def cmd_fuzz(args):
             raise UsageError(f"--{name} must be at least 1")
     return fuzz.run(args, _kernel_list(args.kernels), _strict(args),
                     BUILD_DIR)
+
+
+def cmd_gate(args):
+    return gate.run(args, BUILD_DIR)
 
 
 def cmd_minimize(args):
@@ -184,6 +188,8 @@ def _parser():
                    metavar="DIR", help="where findings go (default: "
                    "results/)")
     f.set_defaults(func=cmd_fuzz)
+
+    gate.add_parser(sub).set_defaults(func=cmd_gate)
 
     m = sub.add_parser(
         "minimize", help="shrink a reproducer to the ops its finding needs",

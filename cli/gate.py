@@ -1,0 +1,170 @@
+"""s2fuzz gate: is a page-table patch safe to merge?
+
+Builds the base and the candidate (base + patch, or a tree), replays the
+regression corpus on the pair, then fuzzes strictly: the candidate against
+the base, then the candidate alone.  A finding fails the gate only if it is
+new: its reproducer does not give the same signature on the base alone.
+The verdict is the exit status (0 pass, 1 new finding, 2 usage, build or
+apply error) and results/gate-<time>/report.md says why.
+"""
+import argparse
+import datetime
+import glob
+import os
+import sys
+
+from . import build, fuzz, kernels
+from .errors import UsageError
+
+REGRESSION = ("corpus/seeds/*.s2", "corpus/regression/*.s2")
+
+
+def _log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+class Verdicts:
+    """Findings and whether each is the patch's doing."""
+
+    def __init__(self, base_tools):
+        self.base_tools = base_tools
+        self.new, self.old = [], []
+
+    def judge(self, sig, repro, where):
+        """A finding the candidate gave; pre-existing if the base alone
+        gives the same signature on the same reproducer."""
+        base_sig, _ = self.base_tools.run_text(repro)
+        entry = (sig, repro, where)
+        (self.old if base_sig == sig else self.new).append(entry)
+        _log(f"gate: {'pre-existing' if base_sig == sig else 'NEW'} "
+             f"finding {sig} ({where}): {repro}")
+
+
+def regression_files(results_dir):
+    files = [p for pattern in REGRESSION
+             for p in sorted(glob.glob(os.path.join(build.ROOT, pattern)))]
+    files += sorted(glob.glob(os.path.join(results_dir, "*", "repro.s2")))
+    return files
+
+
+def replay_regression(tools, verdicts, results_dir):
+    files = regression_files(results_dir)
+    _log(f"gate: replaying {len(files)} regression reproducers")
+    for path in files:
+        sig, _ = tools.run_text(path)
+        if sig:
+            verdicts.judge(sig, path, "regression corpus")
+    return len(files)
+
+
+def _fuzz_args(args, results):
+    return argparse.Namespace(
+        engine="libfuzzer", jobs=args.jobs, time=max(1, args.time // 2),
+        runs=None, seed=None, sanitizer=args.sanitizer, corpus=args.corpus,
+        results=results)
+
+
+def _report(path, args, candidate, nr_regression, execs, verdicts, passed):
+    def rows(entries):
+        return "\n".join(f"| `{sig}` | {where} | `{repro}` |"
+                         for sig, repro, where in entries) or "| (none) | | |"
+
+    verdict = "PASS" if passed else "FAIL"
+    text = f"""# s2fuzz gate: {verdict}
+
+* base: `{args.base}`
+* candidate: `{candidate}`
+* regression corpus: {nr_regression} reproducers replayed (strict)
+* fuzzing: {execs} executions in about {args.time} s ({args.sanitizer} build;
+  half candidate vs base, strict; half candidate alone)
+
+## New findings (the patch's doing: they fail the gate)
+
+| signature | found by | reproducer |
+| --- | --- | --- |
+{rows(verdicts.new)}
+
+## Pre-existing findings (the base gives them too)
+
+| signature | found by | reproducer |
+| --- | --- | --- |
+{rows(verdicts.old)}
+
+Replay one: `./s2fuzz replay --kernels {args.base},{candidate} --strict FILE`
+"""
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
+def run(args, build_dir):
+    if args.time < 1 or args.jobs < 1:
+        raise UsageError("--time and --jobs must be at least 1")
+    candidate = (f"{args.base}+{args.patch}" if args.patch
+                 else os.path.abspath(args.tree))
+    base_k = kernels.resolve(args.base, build_dir, _log)
+    cand_k = kernels.resolve(candidate, build_dir, _log)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y%m%dT%H%M%SZ")
+    gate_dir = os.path.join(args.results, f"gate-{stamp}")
+    found_dir = os.path.join(gate_dir, "findings")
+    pair = fuzz.triage_tools(args.sanitizer, [base_k, cand_k], True,
+                             build_dir)
+    verdicts = Verdicts(fuzz.triage_tools(args.sanitizer, [base_k], True,
+                                          build_dir))
+    nr_regression = replay_regression(pair, verdicts, args.results)
+    execs = 0
+    if not verdicts.new or args.keep_going:
+        for target in ([base_k, cand_k], [cand_k]):
+            outcome = fuzz.session(_fuzz_args(args, found_dir), target,
+                                   True, build_dir)
+            execs += outcome.execs
+            for sig in outcome.new:
+                verdicts.judge(sig, os.path.join(found_dir, sig, "repro.s2"),
+                               "fuzzing " + ",".join(k.spec for k in target))
+            if outcome.interrupted:
+                return 130
+            if verdicts.new and not args.keep_going:
+                break
+    os.makedirs(gate_dir, exist_ok=True)
+    passed = not verdicts.new
+    report = os.path.join(gate_dir, "report.md")
+    _report(report, args, candidate, nr_regression, execs, verdicts, passed)
+    print(f"gate: {'PASS' if passed else 'FAIL'}: {len(verdicts.new)} new, "
+          f"{len(verdicts.old)} pre-existing finding(s); {nr_regression} "
+          f"regression reproducers, {execs} fuzzing executions; {report}")
+    return 0 if passed else 1
+
+
+def add_parser(sub):
+    g = sub.add_parser(
+        "gate", help="decide whether a page-table patch is safe to merge",
+        description="Builds BASE and the candidate (BASE with --patch, or "
+        "--tree), replays the regression corpus (corpus/ and every "
+        "results/*/repro.s2) strictly, then fuzzes the candidate against "
+        "the base and the candidate alone for --time seconds in all. Only "
+        "findings the base does not reproduce fail the gate.",
+        epilog="Exit: 0 pass, 1 new finding, 2 usage, build or apply "
+        "error. Report: results/gate-<time>/report.md.")
+    g.add_argument("--base", required=True, metavar="SPEC",
+                   help="the kernel the patch applies to, e.g. linux-6.12")
+    which = g.add_mutually_exclusive_group(required=True)
+    which.add_argument("--patch", metavar="FILE",
+                       help="the candidate is BASE with FILE applied")
+    which.add_argument("--tree", metavar="DIR",
+                       help="the candidate is the kernel tree DIR")
+    g.add_argument("--time", type=int, default=300, metavar="S",
+                   help="seconds of fuzzing in all (default: %(default)s)")
+    g.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="parallel fuzzing jobs (default: one per core)")
+    g.add_argument("--keep-going", action="store_true",
+                   help="fuzz even when the regression corpus already "
+                   "failed the gate")
+    g.add_argument("--sanitizer", default="address",
+                   choices=sorted(build.FLAVOURS),
+                   help="build flavour (default: %(default)s)")
+    g.add_argument("--corpus", default=os.path.join(build.ROOT, "corpus"),
+                   metavar="DIR", help="where fuzzing corpora are kept")
+    g.add_argument("--results", default=os.path.join(build.ROOT, "results"),
+                   metavar="DIR", help="where the gate's report goes")
+    return g

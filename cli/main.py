@@ -79,6 +79,39 @@ def cmd_gate(args):
     return gate.run(args, BUILD_DIR)
 
 
+def cmd_repro_c(args):
+    kernel = kernels.resolve(args.kernel, BUILD_DIR, _warn)
+    convert = build.Builder(BUILD_DIR, "none").program("fuzz/convert.c", [],
+                                                       "s2convert")
+    proc = subprocess.run([convert, "--to-c", args.file],
+                          capture_output=True, text=True)
+    if proc.returncode:
+        raise UsageError(proc.stderr.strip())
+    api = "S2_API_" + kernel.api.upper().replace("-", "_")
+    root, src = build.ROOT, kernel.src
+    out = args.output or "repro"
+    cc = (f"cc -std=gnu11 -w -g -fno-strict-aliasing -fwrapv "
+          f"-D_DEFAULT_SOURCE -D{api} -DS2_TARGET_SYMBOL=s2_target "
+          f"-I {src}/arch/arm64/include -I {root}/targets/shim/include "
+          f"-I {root}/targets/runtime -I {root}/targets "
+          f"{out + '.c' if args.output else 'repro.c'} "
+          f"{src}/arch/arm64/kvm/hyp/pgtable.c "
+          f"{root}/targets/adapter/adapter.c "
+          f"{root}/targets/adapter/gen-{kernel.api}.c "
+          f"{root}/targets/runtime/*.c {root}/oracle/desc.c -o {out}")
+    text = (f"/*\n * Build and run against {kernel.spec} ({src}):\n *\n"
+            f" *   {cc} && ./{os.path.basename(out)}\n */\n" + proc.stdout)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    tmp = args.output + ".c.tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, args.output + ".c")
+    print(cc)
+    return 0
+
+
 def cmd_minimize(args):
     tools = fuzz.triage_tools(args.sanitizer, _kernel_list(args.kernels),
                               _strict(args), BUILD_DIR)
@@ -190,6 +223,21 @@ def _parser():
     f.set_defaults(func=cmd_fuzz)
 
     gate.add_parser(sub).set_defaults(func=cmd_gate)
+
+    c = sub.add_parser(
+        "repro-c", help="a reproducer as a standalone C program",
+        description="Writes FILE as a C program that calls the kernel's "
+        "pgtable.c through the shim and the adapter, one call per op, with "
+        "the runtime's refcount and leak checks, and the one cc command "
+        "that builds it against the kernel (in its header comment; with -o, "
+        "also on stdout). For gdb, or the start of a kernel test.")
+    c.add_argument("--kernel", default="linux-6.12", metavar="SPEC",
+                   help="the kernel to build against (default: %(default)s)")
+    c.add_argument("-o", "--output", metavar="NAME",
+                   help="write NAME.c (the binary will be NAME) instead of "
+                   "printing the program")
+    c.add_argument("file", metavar="FILE")
+    c.set_defaults(func=cmd_repro_c)
 
     m = sub.add_parser(
         "minimize", help="shrink a reproducer to the ops its finding needs",

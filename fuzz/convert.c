@@ -9,19 +9,19 @@
 #include <string.h>
 
 #include "file.h"
+#include "repro-c.h"
 #include "seq.h"
 
 #define MAX_BINARY (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
 
 static struct s2_seq seq;
 
-static int to_binary(const char *text_path, const char *out_path)
+/* Reads and parses a text reproducer into seq; says why not on stderr. */
+static int parse(const char *text_path)
 {
-	static uint8_t buf[MAX_BINARY];
 	char *text = s2_read_file(text_path, NULL);
 	char err[256];
-	size_t len;
-	FILE *out;
+	int rc = 0;
 
 	if (!text) {
 		fprintf(stderr, "%s: %s\n", text_path, strerror(errno));
@@ -29,10 +29,20 @@ static int to_binary(const char *text_path, const char *out_path)
 	}
 	if (s2_seq_parse(text, text_path, &seq, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
-		free(text);
-		return 2;
+		rc = 2;
 	}
 	free(text);
+	return rc;
+}
+
+static int to_binary(const char *text_path, const char *out_path)
+{
+	static uint8_t buf[MAX_BINARY];
+	size_t len;
+	FILE *out;
+
+	if (parse(text_path))
+		return 2;
 	len = s2_seq_encode(&seq, buf, sizeof(buf));
 	out = fopen(out_path, "wb");
 	if (!out || fwrite(buf, 1, len, out) != len || fclose(out)) {
@@ -63,10 +73,18 @@ int main(int argc, char **argv)
 		return to_binary(argv[2], argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "--to-text"))
 		return to_text(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--to-c")) {
+		if (parse(argv[2]))
+			return 2;
+		s2_seq_print_c(&seq, argv[2], stdout);
+		return 0;
+	}
 	fprintf(argc == 2 && !strcmp(argv[1], "--help") ? stdout : stderr,
 		"usage: s2convert --to-binary TEXT OUT   text reproducer -> "
 		"raw fuzzer input\n"
 		"       s2convert --to-text RAW          raw fuzzer input -> "
-		"text, on stdout\n");
+		"text, on stdout\n"
+		"       s2convert --to-c TEXT            text reproducer -> "
+		"C program, on stdout\n");
 	return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 }

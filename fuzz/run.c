@@ -65,21 +65,11 @@ int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
 	abort();
 }
 
-/* The op as its text line, without the newline. */
+/* The op as its text line; NULL is the destroy at the end. */
 static const char *op_text(const struct s2_seq *seq, const struct s2_op *op,
 			   char *buf, size_t len)
 {
-	FILE *f;
-
-	if (!op)
-		return "destroy";
-	f = fmemopen(buf, len, "w");
-	if (!f)
-		return "?";
-	s2_op_print(seq, op, f);
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf;
+	return op ? s2_op_text(seq, op, buf, len) : "destroy";
 }
 
 static void print_events(const struct s2o_opinfo *info, size_t max, FILE *out)

@@ -776,6 +776,19 @@ void s2_seq_print(const struct s2_seq *seq, FILE *out)
 		s2_op_print(seq, &seq->ops[i], out);
 }
 
+const char *s2_op_text(const struct s2_seq *seq, const struct s2_op *op,
+		       char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+
+	if (!f)
+		return "?";
+	s2_op_print(seq, op, f);
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 /* Help */
 
 #define S2_HELP_WIDTH 30

@@ -103,6 +103,9 @@ int s2_seq_parse(const char *text, const char *file, struct s2_seq *seq,
 		 char *err, size_t errlen);
 void s2_seq_print(const struct s2_seq *seq, FILE *out);
 void s2_op_print(const struct s2_seq *seq, const struct s2_op *op, FILE *out);
+/* The op as its text line, without the newline, in buf. */
+const char *s2_op_text(const struct s2_seq *seq, const struct s2_op *op,
+		       char *buf, size_t len);
 void s2_prot_format(unsigned int prot, char buf[8]);
 void s2_size_format(uint64_t size, char buf[32]);
 void s2_ops_help(FILE *out);

@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(clang libclang-rt-14-dev afl++ binutils python3 patch tar xz-utils
+# llvm: llvm-symbolizer, so that sanitizer reports name the functions that
+# crash signatures are made of.
+PACKAGES=(clang libclang-rt-14-dev llvm afl++ binutils python3 patch tar xz-utils
           linux-source-6.1 linux-source-6.12)
 # linux-source-6.12 and current 6.1 updates come from bookworm-security.
 SECURITY_SOURCE="deb http://deb.debian.org/debian-security bookworm-security main"

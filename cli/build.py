@@ -34,6 +34,8 @@ FLAVOURS = {
                 "-fsanitize=address,undefined",
                 "-fno-sanitize-recover=undefined"],
     "none": ["-O2"],
+    # Line coverage for `s2fuzz gate` (llvm-cov): which changed lines ran.
+    "coverage": ["-O0", "-fprofile-instr-generate", "-fcoverage-mapping"],
 }
 
 # How each engine sees the code: only pgtable.c carries coverage, so the
@@ -47,6 +49,9 @@ ENGINES = {
     "afl": {"cc": "afl-clang-fast", "coverage": [],
             "link": ["-fsanitize=fuzzer"]},
 }
+
+# What --sanitizer offers; "coverage" is the gate's own.
+SANITIZERS = ("address", "none")
 
 RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "targets/runtime/table.c", "targets/runtime/trace.c",

@@ -13,7 +13,7 @@ import glob
 import os
 import sys
 
-from . import build, fuzz, kernels
+from . import build, coverage, fuzz, kernels
 from .errors import UsageError
 
 REGRESSION = ("corpus/seeds/*.s2", "corpus/regression/*.s2")
@@ -47,14 +47,30 @@ def regression_files(results_dir):
     return files
 
 
-def replay_regression(tools, verdicts, results_dir):
-    files = regression_files(results_dir)
+def replay_regression(tools, verdicts, files):
     _log(f"gate: replaying {len(files)} regression reproducers")
     for path in files:
         sig, _ = tools.run_text(path)
         if sig:
             verdicts.judge(sig, path, "regression corpus")
-    return len(files)
+
+
+def patch_coverage(base, cand, texts, targets, args, build_dir):
+    """A line for the report: how many changed lines of pgtable.c ran."""
+    changed = coverage.changed_lines(base, cand)
+    if not changed:
+        _log("gate: WARNING: the candidate changes no line of pgtable.c")
+        return "the candidate changes no line of pgtable.c", []
+    queues = [fuzz.Workspace(args.corpus, fuzz.target_name(
+        [k.spec for k in t])).queue for t in targets]
+    counts = coverage.executed_lines(cand, texts, queues, build_dir)
+    code = [n for n in changed if n in counts]
+    missed = [n for n in code if not counts[n]]
+    summary = (f"exercised {len(code) - len(missed)} of {len(code)} changed "
+               f"lines of pgtable.c ({len(changed) - len(code)} more changed "
+               "lines are not code)")
+    _log(f"gate: {summary}")
+    return summary, missed
 
 
 def _fuzz_args(args, results):
@@ -64,12 +80,15 @@ def _fuzz_args(args, results):
         results=results)
 
 
-def _report(path, args, candidate, nr_regression, execs, verdicts, passed):
+def _report(path, args, candidate, nr_regression, execs, verdicts, passed,
+            patch_cov):
     def rows(entries):
         return "\n".join(f"| `{sig}` | {where} | `{repro}` |"
                          for sig, repro, where in entries) or "| (none) | | |"
 
     verdict = "PASS" if passed else "FAIL"
+    missed = (f"; not run: lines {', '.join(map(str, patch_cov[1]))}"
+              if patch_cov[1] else "")
     text = f"""# s2fuzz gate: {verdict}
 
 * base: `{args.base}`
@@ -77,6 +96,7 @@ def _report(path, args, candidate, nr_regression, execs, verdicts, passed):
 * regression corpus: {nr_regression} reproducers replayed (strict)
 * fuzzing: {execs} executions in about {args.time} s ({args.sanitizer} build;
   half candidate vs base, strict; half candidate alone)
+* patch coverage: {patch_cov[0]}{missed}
 
 ## New findings (the patch's doing: they fail the gate)
 
@@ -112,10 +132,14 @@ def run(args, build_dir):
                              build_dir)
     verdicts = Verdicts(fuzz.triage_tools(args.sanitizer, [base_k], True,
                                           build_dir))
-    nr_regression = replay_regression(pair, verdicts, args.results)
+    texts = regression_files(args.results)
+    replay_regression(pair, verdicts, texts)
     execs = 0
+    targets = ([base_k, cand_k], [cand_k])
+    patch_cov = ("not measured: the regression corpus decided the gate "
+                 "(--keep-going measures it)", [])
     if not verdicts.new or args.keep_going:
-        for target in ([base_k, cand_k], [cand_k]):
+        for target in targets:
             outcome = fuzz.session(_fuzz_args(args, found_dir), target,
                                    True, build_dir)
             execs += outcome.execs
@@ -126,13 +150,17 @@ def run(args, build_dir):
                 return 130
             if verdicts.new and not args.keep_going:
                 break
+        patch_cov = patch_coverage(base_k, cand_k, texts, targets, args,
+                                   build_dir)
     os.makedirs(gate_dir, exist_ok=True)
     passed = not verdicts.new
     report = os.path.join(gate_dir, "report.md")
-    _report(report, args, candidate, nr_regression, execs, verdicts, passed)
+    _report(report, args, candidate, len(texts), execs, verdicts, passed,
+            patch_cov)
     print(f"gate: {'PASS' if passed else 'FAIL'}: {len(verdicts.new)} new, "
-          f"{len(verdicts.old)} pre-existing finding(s); {nr_regression} "
-          f"regression reproducers, {execs} fuzzing executions; {report}")
+          f"{len(verdicts.old)} pre-existing finding(s); {len(texts)} "
+          f"regression reproducers, {execs} fuzzing executions; "
+          f"{patch_cov[0]}; {report}")
     return 0 if passed else 1
 
 
@@ -161,7 +189,7 @@ def add_parser(sub):
                    help="fuzz even when the regression corpus already "
                    "failed the gate")
     g.add_argument("--sanitizer", default="address",
-                   choices=sorted(build.FLAVOURS),
+                   choices=build.SANITIZERS,
                    help="build flavour (default: %(default)s)")
     g.add_argument("--corpus", default=os.path.join(build.ROOT, "corpus"),
                    metavar="DIR", help="where fuzzing corpora are kept")

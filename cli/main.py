@@ -153,7 +153,7 @@ def _parser():
         cmd.add_argument("--kernels", default=default_kernels,
                          metavar="SPEC,...", help=kernels_help)
         cmd.add_argument("--sanitizer", default="address",
-                         choices=sorted(build.FLAVOURS),
+                         choices=build.SANITIZERS,
                          help="build flavour (default: %(default)s)")
 
     b = sub.add_parser("build", help="extract the kernels and build the "

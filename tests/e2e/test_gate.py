@@ -63,7 +63,14 @@ class Gate(unittest.TestCase):
                 print(f"  {name}: FAIL in {self.elapsed:.0f} s ({new[0]})")
 
     def test_benign_patches_pass(self):
-        for name in ("6.12-comment.patch", "6.12-rewrite-cacheable.patch"):
+        # With the changed lines of pgtable.c that are code, and ran.
+        coverage = {
+            "6.12-comment.patch": "exercised 0 of 0 changed lines of "
+                                  "pgtable.c (1 more changed lines are not "
+                                  "code)",
+            "6.12-rewrite-cacheable.patch": "exercised 4 of 4 changed lines",
+        }
+        for name, covered in sorted(coverage.items()):
             with self.subTest(patch=name):
                 rc, out, err = self.gate(
                     "--base", "linux-6.12", "--patch",
@@ -73,6 +80,20 @@ class Gate(unittest.TestCase):
                 self.assertRegex(out, r"^gate: PASS: 0 new, \d+ pre-existing"
                                       r".* [1-9]\d* fuzzing executions")
                 self.assertIn("# s2fuzz gate: PASS", self.report())
+                self.assertIn(covered, out)
+                self.assertIn(covered, self.report())
+
+    def test_a_patch_that_misses_pgtable_c_is_flagged(self):
+        other = write_seq(self, "--- a/README\n+++ b/README\n@@ -1 +1 @@\n"
+                          "-a\n+b\n", "readme.patch")
+        rc, out, err = self.gate("--base", "linux-6.12", "--patch", other,
+                                 "--time", "4")
+        self.assertEqual(rc, 0, err[-2000:])
+        self.assertIn("touches none of the files under test", err)
+        self.assertIn("WARNING: the candidate changes no line of pgtable.c",
+                      err)
+        self.assertIn("the candidate changes no line of pgtable.c",
+                      self.report())
 
     def test_bad_input_is_one_line_and_exit_2(self):
         bad_patch = write_seq(self, "--- a/arch/arm64/kvm/hyp/pgtable.c\n"

@@ -286,9 +286,11 @@ class Progress:
 
 
 class Run:
-    def __init__(self, engine, tools, results, ws, args):
+    def __init__(self, engine, tools, results, ws, args, stop_on_new):
         self.engine, self.tools, self.results = engine, tools, results
         self.ws, self.args = ws, args
+        # A verdict needs one new finding: the rest wait in crashes/.
+        self.stop_on_new = stop_on_new
         self.procs = []
         self.new, self.dups = [], 0
         self.progress = Progress()
@@ -343,6 +345,8 @@ class Run:
     def triage_pending(self, settled=True):
         now = time.time()
         for path in sorted(self.engine.crash_files()):
+            if self.stop_on_new and self.new:
+                return
             try:
                 if settled and now - os.path.getmtime(path) < SETTLE_S:
                     continue
@@ -372,6 +376,8 @@ class Run:
             time.sleep(1)
             self.triage_pending()
             self.status()
+            if self.stop_on_new and self.new:
+                break
             if deadline and time.monotonic() > deadline:
                 self.progress.message("fuzz: the engine overran --time; "
                                       "stopping it")
@@ -425,8 +431,9 @@ def run(args, kernels, strict, build_dir):
     return 130 if outcome.interrupted else 0
 
 
-def session(args, kernels, strict, build_dir):
-    """One fuzzing run, start to end; returns its Outcome."""
+def session(args, kernels, strict, build_dir, stop_on_new=False):
+    """One fuzzing run, start to end (or to its first new finding);
+    returns its Outcome."""
     check_engine(args.engine)
     specs = [k.spec for k in kernels]
     fuzzer, tools, mutator = _build(args, kernels, strict, build_dir)
@@ -437,7 +444,7 @@ def session(args, kernels, strict, build_dir):
                         lambda msg: print(msg, file=sys.stderr))
     engine = (LibFuzzer(fuzzer, ws, seeds, args) if args.engine == "libfuzzer"
               else AFL(fuzzer, ws, seeds, args, mutator))
-    r = Run(engine, tools, results, ws, args)
+    r = Run(engine, tools, results, ws, args, stop_on_new)
     print(f"fuzz: {','.join(specs)} with {args.engine}, {args.jobs} "
           f"job(s), {args.sanitizer} build{', strict' if strict else ''}; "
           f"corpus {ws.dir}, findings {results.path}", file=sys.stderr)

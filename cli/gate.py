@@ -141,7 +141,8 @@ def run(args, build_dir):
     if not verdicts.new or args.keep_going:
         for target in targets:
             outcome = fuzz.session(_fuzz_args(args, found_dir), target,
-                                   True, build_dir)
+                                   True, build_dir,
+                                   stop_on_new=not args.keep_going)
             execs += outcome.execs
             for sig in outcome.new:
                 verdicts.judge(sig, os.path.join(found_dir, sig, "repro.s2"),
@@ -150,8 +151,10 @@ def run(args, build_dir):
                 return 130
             if verdicts.new and not args.keep_going:
                 break
-        patch_cov = patch_coverage(base_k, cand_k, texts, targets, args,
-                                   build_dir)
+        # The findings' reproducers ran the changed lines too.
+        found = sorted(glob.glob(os.path.join(found_dir, "*", "repro.s2")))
+        patch_cov = patch_coverage(base_k, cand_k, texts + found, targets,
+                                   args, build_dir)
     os.makedirs(gate_dir, exist_ok=True)
     passed = not verdicts.new
     report = os.path.join(gate_dir, "report.md")

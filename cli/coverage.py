@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 
-from . import build
+from . import fuzz
 
 PGTABLE = "arch/arm64/kvm/hyp/pgtable.c"
 # llvm-cov show: "  LINE|  COUNT|source"; no count on lines that are not code.
@@ -48,17 +48,12 @@ def _tool(name):
 def executed_lines(candidate, texts, raw_dirs, build_dir):
     """{line: count} of the candidate's pgtable.c over the given text
     reproducers and raw inputs (lines that are not code are absent)."""
-    builder = build.Builder(build_dir, "coverage", log=lambda m: None)
-    replay = builder.program("fuzz/replay.c", [candidate], "s2replay")
-    standalone = builder.program("fuzz/standalone.c", [candidate],
-                                 "s2fuzz-standalone",
-                                 extra=("fuzz/harness.c",))
+    tools = fuzz.triage_tools("coverage", [candidate], True, build_dir)
     raws = [p for d in raw_dirs for p in glob.glob(os.path.join(d, "*"))]
     with tempfile.TemporaryDirectory(prefix="s2fuzz-cov-") as tmp:
-        env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(tmp,
-                                                              "%p.profraw"))
-        env.pop("S2FUZZ_RESULTS", None)
-        for cmd, files in ((replay, texts), (standalone, raws)):
+        env = dict(tools.env(),
+                   LLVM_PROFILE_FILE=os.path.join(tmp, "%p.profraw"))
+        for cmd, files in ((tools.replay, texts), (tools.standalone, raws)):
             # Batches keep argv short; a finding only ends its batch early.
             for i in range(0, len(files), 200):
                 subprocess.run([cmd, *files[i:i + 200]], env=env,
@@ -70,7 +65,8 @@ def executed_lines(candidate, texts, raw_dirs, build_dir):
         subprocess.run([_tool("llvm-profdata"), "merge", "-sparse", "-o",
                         merged, *profiles], check=True, capture_output=True)
         show = subprocess.run(
-            [_tool("llvm-cov"), "show", replay, f"-instr-profile={merged}",
+            [_tool("llvm-cov"), "show", tools.replay,
+             f"-instr-profile={merged}",
              os.path.join(candidate.src, PGTABLE)],
             capture_output=True, text=True, check=True)
     counts = {}

@@ -394,13 +394,18 @@ def triage_tools(sanitizer, kernels, strict, build_dir):
         ",".join(k.spec for k in kernels), strict)
 
 
+def fuzzer_binary(sanitizer, engine, kernels, strict, build_dir, log=None):
+    """The fuzz target as an engine runs it."""
+    builder = build.Builder(build_dir, sanitizer, log=log, engine=engine)
+    extra = ("fuzz/libfuzzer-mutator.c",) if engine == "libfuzzer" else ()
+    return builder.program("fuzz/harness.c", kernels, f"s2fuzz-{engine}",
+                           extra=extra, strict=strict)
+
+
 def _build(args, kernels, strict, build_dir):
     plain = build.Builder(build_dir, args.sanitizer)
-    engine = build.Builder(build_dir, args.sanitizer, engine=args.engine)
-    extra = ("fuzz/libfuzzer-mutator.c",) if args.engine == "libfuzzer" else ()
-    fuzzer = engine.program("fuzz/harness.c", kernels,
-                            f"s2fuzz-{args.engine}", extra=extra,
-                            strict=strict)
+    fuzzer = fuzzer_binary(args.sanitizer, args.engine, kernels, strict,
+                           build_dir)
     tools = triage_tools(args.sanitizer, kernels, strict, build_dir)
     mutator = None
     if args.engine == "afl":

@@ -9,27 +9,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "seq.h"
+#include "file.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
-
 static int run_file(const char *path)
 {
-	static uint8_t buf[MAX_INPUT];
-	FILE *f = fopen(path, "rb");
 	size_t len;
+	uint8_t *data = (uint8_t *)s2_read_file(path, &len);
 
-	if (!f) {
+	if (!data) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	/* Longer inputs decode to the first S2_MAX_OPS ops anyway. */
-	len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, len);
+	LLVMFuzzerTestOneInput(data, len);
+	free(data);
 	fprintf(stderr, "%s: clean\n", path);
 	return 0;
 }

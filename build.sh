@@ -6,6 +6,10 @@
 # linux-source-6.1 and linux-source-6.12 packages, and builds the replay
 # binary for linux-6.1 vs linux-6.12.  Safe to run again: it only does what
 # is not done yet.
+#
+#   ./build.sh               install what is missing, then build
+#   ./build.sh --tests       the same, plus what only the tests use
+#   ./build.sh --deps-only   install what is missing, build nothing
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +17,17 @@ cd "$(dirname "$0")"
 # crash signatures are made of.
 PACKAGES=(clang libclang-rt-14-dev llvm afl++ binutils python3 patch tar xz-utils
           linux-source-6.1 linux-source-6.12)
+# chromium: the gate's HTML report is rendered and screenshotted in a test.
+TEST_PACKAGES=(chromium)
+BUILD=1
+for arg in "$@"; do
+	case "$arg" in
+	--tests) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+	--deps-only) BUILD=0 ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d;s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "build.sh: unknown option '$arg' (see ./build.sh --help)" >&2; exit 2 ;;
+	esac
+done
 # linux-source-6.12 and current 6.1 updates come from bookworm-security.
 SECURITY_SOURCE="deb http://deb.debian.org/debian-security bookworm-security main"
 SECURITY_LIST=/etc/apt/sources.list.d/s2fuzz-bookworm-security.list
@@ -54,5 +69,6 @@ if command -v dpkg-query >/dev/null; then
 	fi
 fi
 
+[ "$BUILD" = 1 ] || exit 0
 python3 ./s2fuzz build >/dev/null
 echo "build.sh: ready (./s2fuzz --help)" >&2

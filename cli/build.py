@@ -19,6 +19,10 @@ from .errors import UsageError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CC = os.environ.get("CC", "clang")
+# Where fuzzing state and findings live unless an option says otherwise;
+# the environment moves them (a container keeps them on volumes).
+CORPUS_DIR = os.environ.get("S2FUZZ_CORPUS", os.path.join(ROOT, "corpus"))
+RESULTS_DIR = os.environ.get("S2FUZZ_RESULTS", os.path.join(ROOT, "results"))
 
 OUR_CFLAGS = ["-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Wextra", "-Werror",
               "-g"]

@@ -214,12 +214,12 @@ def _parser():
     f.add_argument("--seed", type=int, help="the engine's random seed")
     f.add_argument("--strict", action=argparse.BooleanOptionalAction,
                    default=None, help="as for replay")
-    f.add_argument("--corpus", default=os.path.join(build.ROOT, "corpus"),
+    f.add_argument("--corpus", default=build.CORPUS_DIR,
                    metavar="DIR", help="where each target's corpus is kept "
-                   "(default: corpus/)")
-    f.add_argument("--results", default=os.path.join(build.ROOT, "results"),
+                   "(default: $S2FUZZ_CORPUS or corpus/)")
+    f.add_argument("--results", default=build.RESULTS_DIR,
                    metavar="DIR", help="where findings go (default: "
-                   "results/)")
+                   "$S2FUZZ_RESULTS or results/)")
     f.set_defaults(func=cmd_fuzz)
 
     gate.add_parser(sub).set_defaults(func=cmd_gate)

@@ -62,6 +62,12 @@ install_missing() {
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
+# OSS-Fuzz and ClusterFuzzLite call build.sh in their builder image with
+# the toolchain in the environment and the packages their Dockerfile set up.
+if [ -n "${OUT:-}" ] && [ -n "${LIB_FUZZING_ENGINE:-}" ]; then
+	exec python3 -m cli.ossfuzz
+fi
+
 if command -v dpkg-query >/dev/null; then
 	mapfile -t missing < <(missing_packages)
 	if [ "${#missing[@]}" -gt 0 ]; then

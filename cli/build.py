@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 
 from .errors import UsageError
 
@@ -82,17 +83,38 @@ def _headers_digest():
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class Toolchain:
+    """How one build compiles: the flags every object gets, what only
+    pgtable.c gets (coverage for an engine), and how programs link."""
+    name: str             # the build/bin subdirectory
+    flags: tuple          # every object: optimisation, sanitizers
+    kernel_cc: str        # the compiler of pgtable.c and the linker
+    coverage: tuple = ()  # pgtable.c only
+    link: tuple = ()      # the engine's runtime
+    link_cc: str = ""     # defaults to kernel_cc
+
+
+def toolchain(flavour, engine="plain"):
+    if flavour not in FLAVOURS:
+        raise UsageError(f"unknown sanitizer '{flavour}' "
+                         f"(choose from {', '.join(FLAVOURS)})")
+    e = ENGINES[engine]
+    return Toolchain(flavour if engine == "plain" else f"{flavour}-{engine}",
+                     tuple(FLAVOURS[flavour]), e["cc"], tuple(e["coverage"]),
+                     tuple(e["link"]))
+
+
 class Builder:
     def __init__(self, build_dir, flavour, log=None, engine="plain"):
-        if flavour not in FLAVOURS:
-            raise UsageError(f"unknown sanitizer '{flavour}' "
-                             f"(choose from {', '.join(FLAVOURS)})")
+        """flavour: a FLAVOURS name (built for engine), or a Toolchain."""
+        tc = (flavour if isinstance(flavour, Toolchain)
+              else toolchain(flavour, engine))
         self.build_dir = build_dir
-        self.flavour = flavour
-        self.flags = FLAVOURS[flavour]
-        self.engine = ENGINES[engine]
-        self.bin_dir = os.path.join(build_dir, "bin", flavour if engine ==
-                                    "plain" else f"{flavour}-{engine}")
+        self.tc = tc
+        self.flavour = tc.name
+        self.flags = list(tc.flags)
+        self.bin_dir = os.path.join(build_dir, "bin", tc.name)
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.obj_dir = os.path.join(build_dir, "obj")
         os.makedirs(self.obj_dir, exist_ok=True)
@@ -100,7 +122,7 @@ class Builder:
         self._check_tools()
 
     def _check_tools(self):
-        for tool, package in ((CC, "clang"), (self.engine["cc"], "afl++"),
+        for tool, package in ((CC, "clang"), (self.tc.kernel_cc, "afl++"),
                               ("ld", "binutils"), ("objcopy", "binutils")):
             if not shutil.which(tool):
                 raise UsageError(f"{tool} not found: run ./build.sh as root, "
@@ -162,10 +184,10 @@ class Builder:
         api_macro = "-DS2_API_" + kernel.api.upper().replace("-", "_")
         pgtable = self.compile(
             os.path.join(kernel.src, "arch/arm64/kvm/hyp/pgtable.c"),
-            [*KERNEL_CFLAGS, *self.engine["coverage"], api_macro],
+            [*KERNEL_CFLAGS, *self.tc.coverage, api_macro],
             ["-I", include, "-I", shim, "-I", runtime],
             inputs, what=f"{kernel.spec}: pgtable.c does not compile",
-            cc=self.engine["cc"])
+            cc=self.tc.kernel_cc)
         adapter_flags = [*ADAPTER_CFLAGS, api_macro,
                          f"-DS2_TARGET_SYMBOL={kernel.ident}"]
         system = ["-isystem", include, "-isystem", shim, "-I", runtime]
@@ -197,7 +219,8 @@ class Builder:
         objs += [*self.runtime_objects(), *kernel_objs]
         if kernels:
             objs.append(self._registry(kernels, strict))
-        link = [self.engine["cc"], *self.flags, *self.engine["link"]]
+        link = [self.tc.link_cc or self.tc.kernel_cc, *self.flags,
+                *self.tc.link]
         tag = hashlib.sha1(repr([[k.spec for k in kernels], strict])
                            .encode()).hexdigest()[:10]
         linked = self._cached(("link", objs, link), name, lambda out:

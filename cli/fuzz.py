@@ -173,6 +173,10 @@ class LibFuzzer:
 class AFL:
     name = "afl"
     cov_label = "pgtable.c edges"
+    # Power schedules, one per instance, so that parallel jobs spend their
+    # time differently (AFL++ docs, "fuzzing in parallel"): the main
+    # instance keeps the default, the others cycle through the rest.
+    SCHEDULES = ("fast", "explore", "coe", "lin", "quad", "exploit", "rare")
 
     def __init__(self, binary, ws, seeds, args, mutator):
         self.binary, self.ws, self.seeds, self.args = binary, ws, seeds, args
@@ -209,7 +213,8 @@ class AFL:
         cmds = []
         for i in range(a.jobs):
             role = ["-M", "main"] if i == 0 else ["-S", f"secondary{i}"]
-            cmds.append((base + role + ["--", self.binary], env))
+            schedule = ["-p", self.SCHEDULES[i % len(self.SCHEDULES)]]
+            cmds.append((base + role + schedule + ["--", self.binary], env))
         return cmds
 
     def parse(self, line):

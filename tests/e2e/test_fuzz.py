@@ -3,6 +3,7 @@ triaged whole, an interrupted run loses nothing, a clean run finds
 nothing."""
 import glob
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -50,7 +51,8 @@ class FuzzRun(unittest.TestCase):
             self.assertEqual(set(os.listdir(d)), RESULT_FILES, sig)
 
     def assert_found_planted_bug(self, engine):
-        rc, out, err = self.fuzz("--engine", engine, "--jobs", "1",
+        """Two jobs: what either finds lands once in the one results/."""
+        rc, out, err = self.fuzz("--engine", engine, "--jobs", "2",
                                  "--runs", str(MAX_EXECS), "--seed", "1",
                                  "--sanitizer", "none")
         self.assertEqual(rc, 1, err[-3000:])
@@ -59,6 +61,8 @@ class FuzzRun(unittest.TestCase):
             self.assertRegex(sig, FOUND)
         self.assert_whole_findings()
         self.assertEqual(self.crash_inputs(), [], "every crash triaged")
+        stored = re.findall(r"^NEW FINDING (\S+):", err, re.M)
+        self.assertEqual(sorted(stored), self.findings(), "each stored once")
         sig = self.findings()[0]
         repro = os.path.join(self.results, sig, "repro.s2")
         with open(repro) as f:
@@ -75,9 +79,18 @@ class FuzzRun(unittest.TestCase):
 
     def test_libfuzzer_finds_a_planted_bug_the_seeds_miss(self):
         self.assert_found_planted_bug("libfuzzer")
+        with open(glob.glob(os.path.join(self.corpus, "*",
+                                         "engine.log"))[0]) as f:
+            self.assertIn(" -fork=2 ", f.read())
 
     def test_afl_finds_a_planted_bug_the_seeds_miss(self):
         self.assert_found_planted_bug("afl")
+        schedules = set()
+        for stats in glob.glob(os.path.join(self.corpus, "*", "afl", "*",
+                                            "fuzzer_stats")):
+            with open(stats) as f:
+                schedules.update(re.findall(r" -p (\w+) ", f.read()))
+        self.assertEqual(len(schedules), 2, "one power schedule per job")
 
     def test_the_seeds_alone_miss_the_planted_bug(self):
         seeds = glob.glob(os.path.join(ROOT, "corpus", "seeds", "*.s2"))

@@ -231,8 +231,20 @@ static void decode_op(unsigned int ipa_bits, const uint8_t *rec,
 				   get_le(rec + S2_REC_PA, S2_REC_PA_LEN));
 }
 
+/*
+ * The pages a split gets: the memcache op before it, or what KVM tops its
+ * split cache up to for the range (the adapter's s2_gen_split()).
+ */
+static uint64_t split_pages(const struct s2_op *op, const struct s2_op *prev)
+{
+	if (prev && prev->kind == S2_OP_MEMCACHE)
+		return prev->count;
+	return ((op->size + (1ULL << 30) - 1) >> 30) +
+	       ((op->size + (1ULL << 21) - 1) >> 21);
+}
+
 /* The entries an op may write, at most (S2_BIN_ENTRY_BUDGET). */
-static uint64_t op_entries(const struct s2_op *op)
+static uint64_t op_entries(const struct s2_op *op, const struct s2_op *prev)
 {
 	uint64_t offset = op->pa - op->ipa;
 	unsigned int shift = S2_PAGE_SHIFT;
@@ -246,6 +258,11 @@ static uint64_t op_entries(const struct s2_op *op)
 			shift = 21;
 		return op->size >> shift ? op->size >> shift : 1;
 	case S2_OP_SPLIT:
+		/*
+		 * Each table page holds 512 entries, whatever the range: a
+		 * 4K split of a 1G block writes 1024.
+		 */
+		return 512 * split_pages(op, prev);
 	case S2_OP_OWNER:	/* annotates page by page (force_pte) */
 		return op->size >> S2_PAGE_SHIFT;
 	default:
@@ -260,7 +277,8 @@ static unsigned int ops_within_budget(const struct s2_seq *seq)
 	unsigned int i;
 
 	for (i = 0; i < seq->nr_ops; i++) {
-		entries += op_entries(&seq->ops[i]);
+		entries += op_entries(&seq->ops[i],
+				      i ? &seq->ops[i - 1] : NULL);
 		if (entries > S2_BIN_ENTRY_BUDGET)
 			break;
 	}

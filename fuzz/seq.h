@@ -80,9 +80,9 @@ struct s2_seq {
 #define S2_BIN_SIZE_CAP (2ULL << 30)
 /*
  * A sequence stops at the op that would take it past this many page-table
- * entries' worth of work (a page-granular map, a split or an owner
- * annotation costs one per 4K; a map whose PA allows 2M blocks one per
- * 2M): an input's cost stays
+ * entries' worth of work (a page-granular map or an owner annotation costs
+ * one per 4K; a map whose PA allows 2M blocks one per 2M; a split 512 per
+ * table page its cache holds): an input's cost stays
  * bounded, so fuzzers spend their time on many short runs.
  */
 #define S2_BIN_ENTRY_BUDGET (1ULL << 14)

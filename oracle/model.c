@@ -451,14 +451,16 @@ static void plan_mkyoung(struct model *m)
 /*
  * kvm_pgtable_stage2_split() builds each table, down to pages, before it
  * swaps it in for a block: whatever it returns, the mapping reads the
- * same.  It fails without allocating when the split cache is too small.
+ * same.  The split cache is sized by the range, as KVM sizes it, not by
+ * the blocks it meets: a block needing more than is left is split a level
+ * at a time, and -ENOMEM, without allocating, when not even one table
+ * page is left.
  */
 static void plan_split(struct model *m)
 {
 	allow(m, 0);
 	allow(m, S2_UNSUPPORTED);
-	if (m->info->memcache_limited || alloc_failed(m->info))
-		allow(m, -ENOMEM);
+	allow(m, -ENOMEM);
 	/* 6.1 has no split: then nothing may have changed. */
 	if (m->info->rc == S2_UNSUPPORTED)
 		cover(m, m->op->ipa, m->op->ipa + m->op->size);

@@ -77,6 +77,20 @@ class PlantedInKernel(unittest.TestCase):
         self.assertIn("DIVERGENCE map_eagain_stops_walk op 2", out)
         self.assertIn("DIVERGENCE rc op 2", out)
 
+    def test_a_device_block_split_is_a_known_finding_at_either_level(self):
+        """The split cache holds two pages for a 4K range: the 1G block
+        becomes 2M blocks, the one in range pages; all lose Device."""
+        path = write_seq(self, "map 0x40000000 1G 0x80000000 rwd\n"
+                               "split 0x40200000 4K\n")
+        rc, out, err = s2fuzz("replay", "--kernels", "linux-6.12", path)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("KNOWN model-split-L2-memtype linux-6.12 op 2", out)
+        path = write_seq(self, "map 0x40000000 2M 0x80000000 rwd\n"
+                               "split 0x40000000 4K\n")
+        rc, out, err = s2fuzz("replay", "--kernels", "linux-6.12", path)
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("KNOWN model-split-L3-memtype linux-6.12 op 2", out)
+
     # Found by s2fuzz fuzz: 6.1 freed the L2 table its unmap emptied where
     # 6.12 had split the block into a table that stays, so with an empty
     # memcache only 6.1 needs a page for the next map.

@@ -194,13 +194,34 @@ TEST(test_encode_drops_ops_past_the_entry_budget)
 
 	s2_seq_init(&seq_a);
 	seq_a.nr_ops = 2;
-	seq_a.ops[0] = (struct s2_op){ .kind = S2_OP_SPLIT,
+	seq_a.ops[0] = (struct s2_op){ .kind = S2_OP_OWNER,
 				       .size = (S2_BIN_ENTRY_BUDGET + 1) << 12 };
 	seq_a.ops[1] = (struct s2_op){ .kind = S2_OP_MKYOUNG };
 	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)), S2_BIN_HEADER);
 	seq_a.ops[0].size -= 2 << 12;
 	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)),
 		     S2_BIN_HEADER + 2 * S2_BIN_RECORD);
+}
+
+/* A 4K split of a 1G block writes 1024 entries: 512 per cache page. */
+TEST(test_a_split_costs_its_cache_not_its_range)
+{
+	unsigned int fit = S2_BIN_ENTRY_BUDGET / 1024;
+	uint8_t bin[S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD];
+
+	s2_seq_init(&seq_a);
+	seq_a.nr_ops = fit + 1;
+	for (unsigned int i = 0; i <= fit; i++)
+		seq_a.ops[i] = (struct s2_op){ .kind = S2_OP_SPLIT,
+					       .size = 4096 };
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)),
+		     S2_BIN_HEADER + fit * S2_BIN_RECORD);
+	/* With a memcache op before it, the split costs that cache. */
+	seq_a.nr_ops = 2;
+	seq_a.ops[0] = (struct s2_op){ .kind = S2_OP_MEMCACHE,
+				       .count = S2_BIN_ENTRY_BUDGET / 512 + 1 };
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)),
+		     S2_BIN_HEADER + S2_BIN_RECORD);
 }
 
 TEST(test_decode_keeps_in_range_values)
@@ -862,6 +883,7 @@ int main(void)
 	RUN(test_decode_stops_at_max_ops);
 	RUN(test_decode_stops_at_the_entry_budget);
 	RUN(test_encode_drops_ops_past_the_entry_budget);
+	RUN(test_a_split_costs_its_cache_not_its_range);
 	RUN(test_decode_keeps_in_range_values);
 	RUN(test_decode_reduces_kind_modulo_op_count);
 	RUN(test_decode_folds_ipa_into_window);

@@ -40,8 +40,16 @@ missing_packages() {
 	done
 }
 
+# grep reads to the end: with -q it would stop at the first match, and
+# apt-cache's SIGPIPE would fail the pipeline under pipefail.
 has_candidate() {
-	apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [0-9]'
+	apt-cache policy "$1" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null
+}
+
+# Any source of bookworm-security already there: a second one with other
+# options makes apt refuse every source list.
+has_security_source() {
+	grep -rqs 'bookworm-security' /etc/apt/sources.list /etc/apt/sources.list.d/
 }
 
 install_missing() {
@@ -54,7 +62,7 @@ install_missing() {
 	echo "build.sh: installing ${missing[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >&2
-	if ! has_candidate linux-source-6.12; then
+	if ! has_candidate linux-source-6.12 && ! has_security_source; then
 		echo "build.sh: adding bookworm-security to apt ($SECURITY_LIST)" >&2
 		echo "$SECURITY_SOURCE" >"$SECURITY_LIST"
 		apt-get update -q >&2

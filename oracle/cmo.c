@@ -115,33 +115,38 @@ static struct seen seen_before(const struct s2o_opinfo *info,
 
 /*
  * An op can install 262144 pages (a 1G range by page): the checks look
- * things up in sorted copies of the op's events instead of scanning them.
+ * things up in hash tables of the op's events instead of scanning them.
+ * The tables outlive the op, as allocating them for every op cost more in
+ * page faults than the lookups did; a slot is live only while it carries
+ * the op's generation, so starting an op clears nothing.
  */
-struct key {
-	uint64_t a, b;		/* sort keys */
-	size_t idx;		/* event index */
+struct slot {
+	uint64_t key;
+	uint32_t gen;
+	uint32_t idx;		/* the latest event with this key */
 };
+
+struct table {
+	struct slot *slots;
+	unsigned int cap_bits;	/* allocated */
+	unsigned int bits;	/* in use for this op: small ops stay local */
+	uint32_t gen;
+	size_t used;		/* live slots */
+};
+
+#define NO_EVENT UINT32_MAX
 
 struct index {
-	struct key *cmos;	/* (kind << 56 | pa, 0, idx) */
-	size_t nr_cmos;
-	struct key *leaves;	/* (pa, size) of every store's valid leaves,
-				 * and of the leaves a flush met */
-	size_t nr_leaves, cap_leaves;
-	size_t *prev;		/* per event: the previous store to the same
-				 * entry, or SIZE_MAX */
+	struct table stores;	/* entry address -> its latest store */
+	struct table cmos;	/* kind << 56 | pa -> its latest CMO */
+	struct table leaves;	/* pa | (level + 1) of every store's valid
+				 * leaves, and of the leaves a flush met */
+	uint32_t *prev;		/* per event: the previous event of its key
+				 * (store or CMO), or NO_EVENT */
+	size_t cap_events;
 };
 
-static int key_cmp(const void *x, const void *y)
-{
-	const struct key *a = x, *b = y;
-
-	if (a->a != b->a)
-		return a->a < b->a ? -1 : 1;
-	if (a->b != b->b)
-		return a->b < b->b ? -1 : 1;
-	return (a->idx > b->idx) - (a->idx < b->idx);
-}
+static _Thread_local struct index cmo_index;
 
 static void *xmalloc(size_t n)
 {
@@ -152,22 +157,98 @@ static void *xmalloc(size_t n)
 	return p;
 }
 
-static void push_leaf(struct index *x, uint64_t pa, uint64_t size, size_t i)
+static void table_alloc(struct table *t, unsigned int bits)
 {
-	if (x->nr_leaves == x->cap_leaves) {
-		x->cap_leaves = 2 * x->cap_leaves + 16;
-		x->leaves = realloc(x->leaves,
-				    x->cap_leaves * sizeof(*x->leaves));
-		if (!x->leaves)
-			abort();
-	}
-	x->leaves[x->nr_leaves++] = (struct key){ pa, size, i };
+	size_t size = sizeof(*t->slots) << bits;
+
+	free(t->slots);
+	t->slots = xmalloc(size);
+	memset(t->slots, 0, size);
+	t->cap_bits = t->bits = bits;
+	t->gen = 1;
 }
 
-static void add_leaf(struct index *x, uint64_t pte, int level, size_t i)
+static void table_start(struct table *t, size_t nr_keys)
+{
+	unsigned int bits = 4;
+
+	while ((1ULL << bits) < 2 * nr_keys)
+		bits++;
+	t->used = 0;
+	if (bits > t->cap_bits || !t->slots) {
+		table_alloc(t, bits);
+		return;
+	}
+	t->bits = bits;
+	if (++t->gen == 0) {
+		memset(t->slots, 0, sizeof(*t->slots) << t->cap_bits);
+		t->gen = 1;
+	}
+}
+
+static struct slot *table_slot(const struct table *t, uint64_t key);
+
+/* Keeps the table at most half full: more keys than expected came. */
+static void table_grow(struct table *t)
+{
+	struct slot *old = t->slots;
+	unsigned int old_bits = t->bits;
+	uint32_t old_gen = t->gen;
+
+	t->slots = NULL;
+	table_alloc(t, old_bits + 1);
+	for (size_t h = 0; h < (1ULL << old_bits); h++)
+		if (old[h].gen == old_gen)
+			*table_slot(t, old[h].key) =
+				(struct slot){ old[h].key, t->gen, old[h].idx };
+	free(old);
+}
+
+/* key's slot: live if it has the table's generation, else where it goes. */
+static struct slot *table_slot(const struct table *t, uint64_t key)
+{
+	uint64_t mask = (1ULL << t->bits) - 1;
+	uint64_t h = (key * 0x9e3779b97f4a7c15ULL) >> (64 - t->bits);
+
+	for (;; h = (h + 1) & mask) {
+		struct slot *s = &t->slots[h];
+
+		if (s->gen != t->gen || s->key == key)
+			return s;
+	}
+}
+
+static bool live(const struct table *t, const struct slot *s)
+{
+	return s->gen == t->gen;
+}
+
+/* Records event i under key; returns the previous event of that key. */
+static uint32_t table_push(struct table *t, uint64_t key, size_t i)
+{
+	struct slot *s;
+	uint32_t prev;
+
+	if (2 * (t->used + 1) > (1ULL << t->bits))
+		table_grow(t);
+	s = table_slot(t, key);
+	prev = live(t, s) ? s->idx : NO_EVENT;
+	if (prev == NO_EVENT)
+		t->used++;
+	*s = (struct slot){ key, t->gen, i };
+	return prev;
+}
+
+/* Leaves are 4K-aligned: the level fits below the PA. */
+static uint64_t leaf_key(uint64_t pa, int level)
+{
+	return pa | (level + 1);
+}
+
+static void add_leaf(struct index *x, uint64_t pte, int level)
 {
 	if (s2_desc_is_leaf(pte, level))
-		push_leaf(x, s2_desc_pa(pte), s2_level_size(level), i);
+		table_push(&x->leaves, leaf_key(s2_desc_pa(pte), level), 0);
 }
 
 /* A piece of a leaf: its IPA offset in the leaf gives the leaf's PA. */
@@ -181,152 +262,70 @@ static void flushed_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 	if (v->kind != S2O_MAPPED || !known_level(v->level))
 		return;
 	size = s2_level_size(v->level);
-	push_leaf(x, v->pa - (start & (size - 1)), size, SIZE_MAX);
+	table_push(&x->leaves, leaf_key(v->pa - (start & (size - 1)), v->level),
+		   0);
 }
 
-/*
- * Links each store to the previous store to the same entry, through an
- * open-addressing table keyed by the entry's address (never 0): linear in
- * the events, where sorting them was most of an op's cost.  The table
- * outlives the op: allocating it zeroed for every op cost more in page
- * faults than the lookups (perf: a third of a run).  A slot is live only
- * while it carries the op's generation.
- */
-struct store_slot {
-	uint64_t entry;
-	uint32_t gen;
-	uint32_t idx;
-};
-
-static _Thread_local struct {
-	struct store_slot *slots;
-	unsigned int cap_bits;	/* allocated */
-	unsigned int bits;	/* in use for this op: small ops stay local */
-	uint32_t gen;
-} last_store;
-
-static void last_store_reset(size_t nr_events)
+static uint64_t cmo_key(uint8_t kind, uint64_t pa)
 {
-	unsigned int bits = 4;
-
-	while ((1ULL << bits) < 2 * nr_events)
-		bits++;
-	last_store.bits = bits;
-	if (bits > last_store.cap_bits) {
-		free(last_store.slots);
-		last_store.slots = NULL;
-		last_store.cap_bits = bits;
-	}
-	if (!last_store.slots || ++last_store.gen == 0) {
-		size_t size = sizeof(struct store_slot) << last_store.cap_bits;
-
-		if (!last_store.slots)
-			last_store.slots = xmalloc(size);
-		memset(last_store.slots, 0, size);
-		last_store.gen = 1;
-	}
+	return (uint64_t)kind << 56 | pa;
 }
 
-static void link_stores(struct index *x, const struct s2o_opinfo *info)
+static struct index *index_build(const struct s2o_opinfo *info)
 {
-	uint64_t mask;
-
-	last_store_reset(info->nr_events);
-	mask = (1ULL << last_store.bits) - 1;
-	for (size_t i = 0; i < info->nr_events; i++) {
-		const struct s2rt_event *ev = &info->events[i];
-		uint64_t entry = ev->a + 8 * (uint64_t)ev->index, h;
-		struct store_slot *slot;
-
-		if (ev->kind != S2RT_EV_STORE)
-			continue;
-		h = (entry * 0x9e3779b97f4a7c15ULL) >> (64 - last_store.bits);
-		for (;; h = (h + 1) & mask) {
-			slot = &last_store.slots[h];
-			if (slot->gen != last_store.gen || slot->entry == entry)
-				break;
-		}
-		if (slot->gen == last_store.gen)
-			x->prev[i] = slot->idx;
-		*slot = (struct store_slot){ entry, last_store.gen, i };
-	}
-}
-
-static void index_build(struct index *x, const struct s2o_opinfo *info)
-{
+	struct index *x = &cmo_index;
 	size_t nr = info->nr_events;
 
-	x->cmos = xmalloc(nr * sizeof(*x->cmos));
-	x->leaves = NULL;
-	x->cap_leaves = 0;
-	x->prev = xmalloc(nr * sizeof(*x->prev));
-	x->nr_cmos = x->nr_leaves = 0;
+	if (nr > x->cap_events) {
+		free(x->prev);
+		x->prev = xmalloc(nr * sizeof(*x->prev));
+		x->cap_events = nr;
+	}
+	table_start(&x->stores, nr);
+	table_start(&x->cmos, nr);
+	table_start(&x->leaves, 2 * nr);
 	for (size_t i = 0; i < nr; i++) {
 		const struct s2rt_event *ev = &info->events[i];
 
-		x->prev[i] = SIZE_MAX;
+		x->prev[i] = NO_EVENT;
 		if (ev->kind == S2RT_EV_DCACHE || ev->kind == S2RT_EV_ICACHE)
-			x->cmos[x->nr_cmos++] = (struct key){
-				(uint64_t)ev->kind << 56 | ev->a, 0, i };
+			x->prev[i] = table_push(&x->cmos,
+						cmo_key(ev->kind, ev->a), i);
 		if (ev->kind != S2RT_EV_STORE)
 			continue;
+		x->prev[i] = table_push(&x->stores,
+					ev->a + 8 * (uint64_t)ev->index, i);
 		if (known_level(ev->level)) {
-			add_leaf(x, ev->b, ev->level, i);
-			add_leaf(x, ev->c, ev->level, i);
+			add_leaf(x, ev->b, ev->level);
+			add_leaf(x, ev->c, ev->level);
 		}
 	}
 	/* stage2_flush_walker cleans each whole leaf the range meets. */
 	if (info->op && info->op->kind == S2_OP_FLUSH)
 		s2o_imap_each(info->before, info->op->ipa,
 			      info->op->ipa + info->op->size, flushed_piece, x);
-	s2o_sort(x->cmos, x->nr_cmos, sizeof(*x->cmos), key_cmp);
-	s2o_sort(x->leaves, x->nr_leaves, sizeof(*x->leaves), key_cmp);
-	link_stores(x, info);
-}
-
-static void index_free(struct index *x)
-{
-	free(x->cmos);
-	free(x->leaves);
-	free(x->prev);
-}
-
-/* The first key not below (a, b). */
-static size_t lower_bound(const struct key *k, size_t nr, uint64_t a,
-			  uint64_t b)
-{
-	struct key want = { a, b, 0 };
-	size_t lo = 0, hi = nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (key_cmp(&k[mid], &want) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return x;
 }
 
 /*
  * The first event index of [from, to) with a CMO of this kind covering
  * [pa, pa + size), or to.  pgtable.c aims each CMO at exactly the leaf it
  * installs or removes (kvm_pte_follow(pte) for its granule), so a covering
- * CMO starts at pa.
+ * CMO starts at pa.  The CMOs of one key are chained latest first.
  */
 static size_t find_cmo(const struct s2o_opinfo *info, const struct index *x,
 		       uint8_t kind, size_t from, size_t to, uint64_t pa,
 		       uint64_t size)
 {
-	uint64_t key = (uint64_t)kind << 56 | pa;
+	const struct slot *s = table_slot(&x->cmos, cmo_key(kind, pa));
+	size_t first = to;
 
-	for (size_t j = lower_bound(x->cmos, x->nr_cmos, key, 0);
-	     j < x->nr_cmos && x->cmos[j].a == key && x->cmos[j].idx < to; j++)
-		if (x->cmos[j].idx >= from &&
-		    info->events[x->cmos[j].idx].b >= size)
-			return x->cmos[j].idx;
-	return to;
+	if (!live(&x->cmos, s))
+		return to;
+	for (uint32_t j = s->idx; j != NO_EVENT && j >= from; j = x->prev[j])
+		if (j < to && info->events[j].b >= size)
+			first = j;
+	return first;
 }
 
 /*
@@ -336,7 +335,7 @@ static size_t find_cmo(const struct s2o_opinfo *info, const struct index *x,
  */
 static size_t window_start(const struct index *x, size_t i)
 {
-	return x->prev[i] == SIZE_MAX ? 0 : x->prev[i] + 1;
+	return x->prev[i] == NO_EVENT ? 0 : x->prev[i] + 1;
 }
 
 /* Says where a covering CMO outside the window went, if there is one. */
@@ -412,10 +411,10 @@ static void check_store(const struct s2o_opinfo *info, const struct index *x,
  */
 static bool names_leaf(const struct index *x, uint64_t pa, uint64_t size)
 {
-	size_t j = lower_bound(x->leaves, x->nr_leaves, pa, size);
+	int level = size_level(size);
 
-	return j < x->nr_leaves && x->leaves[j].a == pa &&
-	       x->leaves[j].b == size;
+	return level >= 0 &&
+	       live(&x->leaves, table_slot(&x->leaves, leaf_key(pa, level)));
 }
 
 /* §6 #13: 6.1 invalidates phys_to_virt(0) for set_owner's invalid entries. */
@@ -435,17 +434,15 @@ static void check_target(const struct index *x, const struct s2rt_event *cmo,
 
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	struct index x;
+	const struct index *x = index_build(info);
 
-	index_build(&x, info);
 	for (size_t i = 0; i < info->nr_events; i++) {
 		const struct s2rt_event *ev = &info->events[i];
 
 		if (ev->kind == S2RT_EV_STORE)
-			check_store(info, &x, i, r);
+			check_store(info, x, i, r);
 		else if (ev->kind == S2RT_EV_DCACHE ||
 			 ev->kind == S2RT_EV_ICACHE)
-			check_target(&x, ev, r);
+			check_target(x, ev, r);
 	}
-	index_free(&x);
 }

@@ -36,6 +36,13 @@ def _binary(args, main="fuzz/replay.c"):
 
 
 def cmd_build(args):
+    if args.fuzz:
+        # Everything `s2fuzz fuzz` would build before its engine starts, so
+        # that a prepared tree (a container image) starts fuzzing at once.
+        kernel_list, strict = _kernel_list(args.kernels), _strict(args)
+        fuzz.fuzzer_binary(args.sanitizer, "libfuzzer", kernel_list, strict,
+                           BUILD_DIR)
+        fuzz.triage_tools(args.sanitizer, kernel_list, strict, BUILD_DIR)
     print(_binary(args, args.main))
     return 0
 
@@ -164,7 +171,10 @@ def _parser():
     b.add_argument("--main", default="fuzz/replay.c", metavar="FILE.c",
                    help="the harness program to link the kernels into "
                    "(default: %(default)s; bench/*.c are others)")
-    b.set_defaults(func=cmd_build)
+    b.add_argument("--fuzz", action="store_true",
+                   help="also build what `s2fuzz fuzz` with these --kernels "
+                   "and --sanitizer runs (libFuzzer target, triage tools)")
+    b.set_defaults(func=cmd_build, strict=None)
 
     o = sub.add_parser("ops", help="print the op language",
                        description="Prints the op language of reproducers, "

@@ -53,6 +53,14 @@ struct s2o_report {
 	unsigned int nr;
 };
 
+/* An empty report: its 7 KB of findings are counted, not cleared. */
+static inline void s2o_report_init(struct s2o_report *r,
+				   const struct s2o_opinfo *info)
+{
+	r->info = info;
+	r->nr = 0;
+}
+
 void s2o_report(struct s2o_report *r, const char *check, int level,
 		const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -64,7 +64,8 @@ RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "oracle/report.c", "oracle/diff.c", "oracle/model.c",
                    "oracle/bbm.c", "oracle/cmo.c",
                    "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c",
-                   "fuzz/file.c", "fuzz/mutate.c", "fuzz/repro-c.c"]
+                   "fuzz/file.c", "fuzz/mutate.c", "fuzz/repro-c.c",
+                   "fuzz/tree.c"]
 ADAPTER_SOURCES = ["targets/adapter/adapter.c"]
 
 

@@ -5,18 +5,22 @@ regression corpus on the pair, then fuzzes strictly: the candidate against
 the base, then the candidate alone.  A finding fails the gate only if it is
 new: its reproducer does not give the same signature on the base alone.
 The verdict is the exit status (0 pass, 1 new finding, 2 usage, build or
-apply error) and results/gate-<time>/report.md says why.
+apply error) and results/gate-<time>/report.md says why; report.html says
+it too, with each finding's page-table tree drawn around its failing op.
 """
 import argparse
 import datetime
 import glob
 import os
 import sys
+import tempfile
+import time
 
-from . import build, coverage, fuzz, kernels
+from . import build, coverage, fuzz, kernels, minimize, report_html
 from .errors import UsageError
 
 REGRESSION = ("corpus/seeds/*.s2", "corpus/regression/*.s2")
+FROM_REGRESSION = "regression corpus"
 
 
 def _log(msg):
@@ -52,7 +56,7 @@ def replay_regression(tools, verdicts, files):
     for path in files:
         sig, _ = tools.run_text(path)
         if sig:
-            verdicts.judge(sig, path, "regression corpus")
+            verdicts.judge(sig, path, FROM_REGRESSION)
 
 
 def patch_coverage(base, cand, texts, targets, args, build_dir):
@@ -80,7 +84,17 @@ def _fuzz_args(args, results):
         results=results)
 
 
-def _report(path, args, candidate, nr_regression, execs, verdicts, passed,
+def fuzzing_summary(execs, seconds, sanitizer):
+    """What the gate's fuzzing did, for both reports; seconds is None when
+    the regression corpus decided the gate first."""
+    if seconds is None:
+        return ("not run: the regression corpus decided the gate "
+                "(--keep-going fuzzes anyway)")
+    return (f"{execs} executions in {seconds:.0f} s ({sanitizer} build; "
+            "candidate vs base, strict, then candidate alone)")
+
+
+def _report(path, args, candidate, nr_regression, fuzzing, verdicts, passed,
             patch_cov):
     def rows(entries):
         return "\n".join(f"| `{sig}` | {where} | `{repro}` |"
@@ -94,8 +108,7 @@ def _report(path, args, candidate, nr_regression, execs, verdicts, passed,
 * base: `{args.base}`
 * candidate: `{candidate}`
 * regression corpus: {nr_regression} reproducers replayed (strict)
-* fuzzing: {execs} executions in about {args.time} s ({args.sanitizer} build;
-  half candidate vs base, strict; half candidate alone)
+* fuzzing: {fuzzing}
 * patch coverage: {patch_cov[0]}{missed}
 
 ## New findings (the patch's doing: they fail the gate)
@@ -117,6 +130,40 @@ Replay one: `./s2fuzz replay --kernels {args.base},{candidate} --strict FILE`
     os.rename(path + ".tmp", path)
 
 
+def _minimized(tools, sig, repro, out_dir, n):
+    """A regression reproducer cut down to what its finding needs, for the
+    HTML report (fuzzing findings come minimized from triage)."""
+    with open(repro) as f:
+        text = f.read()
+    with tempfile.TemporaryDirectory(prefix="s2fuzz-gate-") as tmp:
+        small = minimize.ops(text, sig, tools, tmp)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, f"{n}-{sig}.s2")
+    with open(path, "w") as f:
+        f.write(f"# {sig}: minimized from {repro}\n{small}")
+    return path
+
+
+def _html_report(path, args, candidate, nr_regression, fuzzing, verdicts,
+                 passed, patch_cov, pair):
+    findings = []
+    for verdict, entries in (("new", verdicts.new),
+                             ("pre-existing", verdicts.old)):
+        for sig, repro, where in entries:
+            if where == FROM_REGRESSION:
+                repro = _minimized(pair, sig, repro, os.path.join(
+                    os.path.dirname(path), "minimized"), len(findings) + 1)
+            findings.append(report_html.inspect(pair, sig, repro, where,
+                                                verdict))
+    patch = None
+    if args.patch:
+        with open(args.patch, errors="replace") as f:
+            patch = f.read()
+    report_html.write(path, report_html.Summary(
+        passed, args.base, candidate, patch, nr_regression, fuzzing,
+        patch_cov), findings)
+
+
 def run(args, build_dir):
     if args.time < 1 or args.jobs < 1:
         raise UsageError("--time and --jobs must be at least 1")
@@ -134,11 +181,12 @@ def run(args, build_dir):
                                           build_dir))
     texts = regression_files(args.results)
     replay_regression(pair, verdicts, texts)
-    execs = 0
+    execs, fuzz_seconds = 0, None
     targets = ([base_k, cand_k], [cand_k])
     patch_cov = ("not measured: the regression corpus decided the gate "
                  "(--keep-going measures it)", [])
     if not verdicts.new or args.keep_going:
+        fuzz_start = time.monotonic()
         for target in targets:
             outcome = fuzz.session(_fuzz_args(args, found_dir), target,
                                    True, build_dir,
@@ -151,6 +199,7 @@ def run(args, build_dir):
                 return 130
             if verdicts.new and not args.keep_going:
                 break
+        fuzz_seconds = time.monotonic() - fuzz_start
         # The findings' reproducers ran the changed lines too.
         found = sorted(glob.glob(os.path.join(found_dir, "*", "repro.s2")))
         patch_cov = patch_coverage(base_k, cand_k, texts + found, targets,
@@ -158,8 +207,11 @@ def run(args, build_dir):
     os.makedirs(gate_dir, exist_ok=True)
     passed = not verdicts.new
     report = os.path.join(gate_dir, "report.md")
-    _report(report, args, candidate, len(texts), execs, verdicts, passed,
+    fuzzing = fuzzing_summary(execs, fuzz_seconds, args.sanitizer)
+    _report(report, args, candidate, len(texts), fuzzing, verdicts, passed,
             patch_cov)
+    _html_report(os.path.join(gate_dir, "report.html"), args, candidate,
+                 len(texts), fuzzing, verdicts, passed, patch_cov, pair)
     print(f"gate: {'PASS' if passed else 'FAIL'}: {len(verdicts.new)} new, "
           f"{len(verdicts.old)} pre-existing finding(s); {len(texts)} "
           f"regression reproducers, {execs} fuzzing executions; "
@@ -176,7 +228,9 @@ def add_parser(sub):
         "the base and the candidate alone for --time seconds in all. Only "
         "findings the base does not reproduce fail the gate.",
         epilog="Exit: 0 pass, 1 new finding, 2 usage, build or apply "
-        "error. Report: results/gate-<time>/report.md.")
+        "error. Report: results/gate-<time>/report.md, and report.html "
+        "beside it (self-contained; each finding's page-table tree before "
+        "and after its failing op).")
     g.add_argument("--base", required=True, metavar="SPEC",
                    help="the kernel the patch applies to, e.g. linux-6.12")
     which = g.add_mutually_exclusive_group(required=True)

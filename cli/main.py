@@ -64,6 +64,8 @@ def cmd_replay(args):
     flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace),
                              ("--strict", _strict(args)),
                              ("--divergences", args.divergences)) if on]
+    if args.tree is not None:
+        flags += ["--tree", str(args.tree)]
     proc = subprocess.run([binary, *flags, *args.files])
     if proc.returncode == -signal.SIGPIPE:
         return 128 + signal.SIGPIPE
@@ -197,6 +199,12 @@ def _parser():
                    "linux-6.12 and linux-6.12+fix.patch)")
     r.add_argument("--divergences", action="store_true",
                    help="print the intended differences between kernels")
+    r.add_argument("--tree", type=int, metavar="OP",
+                   help="print each kernel's page-table tree before and "
+                   "after op OP (numbered as FINDING lines number them; the "
+                   "last op + 1 is the destroy) as JSON lines: a 'tree' "
+                   "line, then 'page' lines (table pages, with their "
+                   "page_count) and 'entry' lines (every non-zero entry)")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
 

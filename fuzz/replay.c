@@ -20,7 +20,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: s2replay [--dump] [--trace] [--strict] [--divergences] "
-		"FILE...\n"
+		"[--tree OP] FILE...\n"
 		"       s2replay [--strict] --random COUNT [--seed SEED]\n"
 		"Runs each op-language reproducer on every kernel linked in:\n");
 	for (unsigned int i = 0; i < s2_registry_size; i++)
@@ -31,6 +31,9 @@ static void usage(FILE *out)
 		"  --trace  print the event log of every op\n"
 		"  --strict return codes and table structure must agree too\n"
 		"  --divergences  print intended differences between kernels\n"
+		"  --tree OP      print each kernel's page-table tree before and\n"
+		"                 after op OP (numbered as findings are; the\n"
+		"                 last op + 1 is the destroy) as JSON lines\n"
 		"  --random COUNT run COUNT generated sequences (seeds SEED..);\n"
 		"                 the first with a finding is printed\n"
 		"Exit: 0 clean, 1 finding, 2 bad input.\n\n");
@@ -38,7 +41,7 @@ static void usage(FILE *out)
 }
 
 /* Every file is parsed before anything runs: bad input runs nothing. */
-static struct s2_seq *parse_file(const char *path)
+static struct s2_seq *parse_file(const char *path, unsigned int tree_op)
 {
 	struct s2_seq *seq = malloc(sizeof(*seq));
 	char *text = s2_read_file(path, NULL);
@@ -52,12 +55,32 @@ static struct s2_seq *parse_file(const char *path)
 		fprintf(stderr, "%s\n", err);
 		goto fail;
 	}
+	if (tree_op > seq->nr_ops + 1) {
+		fprintf(stderr,
+			"%s: --tree %u: it has %u ops (op %u is the destroy)\n",
+			path, tree_op, seq->nr_ops, seq->nr_ops + 1);
+		goto fail;
+	}
 	free(text);
 	return seq;
 fail:
 	free(text);
 	free(seq);
 	return NULL;
+}
+
+static int parse_op_number(const char *text, unsigned int *op)
+{
+	char *end;
+	unsigned long n = strtoul(text, &end, 10);
+
+	if (!*text || *end || !n || n > S2_MAX_OPS + 1) {
+		fprintf(stderr, "s2replay: --tree '%s': not an op number\n",
+			text);
+		return -1;
+	}
+	*op = n;
+	return 0;
 }
 
 static int replay(const struct s2_seq *seq, const struct s2_run_opts *opts)
@@ -121,6 +144,9 @@ int main(int argc, char **argv)
 			count = strtoul(argv[++first], NULL, 0);
 		} else if (!strcmp(argv[first], "--seed") && first + 1 < argc) {
 			seed = strtoul(argv[++first], NULL, 0);
+		} else if (!strcmp(argv[first], "--tree") && first + 1 < argc) {
+			if (parse_op_number(argv[++first], &opts.tree_op))
+				return EXIT_BAD_INPUT;
 		} else if (!strcmp(argv[first], "--help") ||
 			   !strcmp(argv[first], "-h")) {
 			usage(stdout);
@@ -141,7 +167,7 @@ int main(int argc, char **argv)
 	if (!seqs)
 		return EXIT_BAD_INPUT;
 	for (int i = first; i < argc && status != EXIT_BAD_INPUT; i++) {
-		seqs[i - first] = parse_file(argv[i]);
+		seqs[i - first] = parse_file(argv[i], opts.tree_op);
 		if (!seqs[i - first])
 			status = EXIT_BAD_INPUT;
 	}

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../oracle/desc.h"
 #include "../oracle/oracle.h"
 #include "run.h"
+#include "tree.h"
 
 #define S2_MAX_KERNELS 8
 #define S2_EVENTS_SHOWN 48
@@ -223,7 +225,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	/* after equals before outside what the op touched (finish_op()). */
 	if (op)
 		s2o_view_update(&kr->after, kr->touched, kr->info.nr_touched);
-	kr->report = (struct s2o_report){ .info = &kr->info };
+	s2o_report_init(&kr->report, &kr->info);
 	if (op) {
 		s2o_model_check(&kr->info, &kr->report);
 		s2o_cmo_check(&kr->info, &kr->report);
@@ -261,10 +263,11 @@ static void differential(struct run *run, struct s2o_diff **diffs)
 	for (unsigned int i = 1; i < run->nr; i++) {
 		struct kernel_run *b = &run->kr[i];
 		const char *names[2] = { a->k->name, b->k->name };
-		struct s2o_report r = { .info = &a->info };
-		struct s2o_report div = { .info = &a->info };
+		struct s2o_report r, div;
 		char text[128];
 
+		s2o_report_init(&r, &a->info);
+		s2o_report_init(&div, &a->info);
 		s2o_diff_check(diffs[i], &a->info, &b->info, names,
 			       model_found(a) || model_found(b), &r, &div);
 		run->res->divergences += div.nr;
@@ -300,6 +303,23 @@ static void dump_entry(const struct s2_entry *e, void *arg)
 		size, s2_desc_pa(e->pte), prot, e->level);
 }
 
+/*
+ * The tree is only looked at: what the runtime says while it looks (a
+ * page_count() of a freed page a stale entry links) is not the op's doing,
+ * so it is not reported.
+ */
+static void print_trees(struct run *run, unsigned int index, const char *when)
+{
+	for (unsigned int i = 0; i < run->nr; i++) {
+		struct kernel_run *kr = &run->kr[i];
+
+		s2rt_ctx_enter(kr->ctx);
+		s2_tree_print(run->opts->out, kr->k->name, kr->k->target,
+			      kr->vm, index + 1, when);
+		s2rt_findings(&kr->runtime_seen);
+	}
+}
+
 static int start(struct run *run, const struct s2_named_target *k,
 		 struct kernel_run *kr)
 {
@@ -307,6 +327,9 @@ static int start(struct run *run, const struct s2_named_target *k,
 	char buf[16];
 	int rc;
 
+	/* All but the report's findings, which are counted, not cleared. */
+	memset(kr, 0, offsetof(struct kernel_run, report));
+	s2o_report_init(&kr->report, &kr->info);
 	kr->k = k;
 	kr->ctx = s2rt_ctx_create(run->seq->features);
 	if (!kr->ctx)
@@ -352,10 +375,13 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 {
 	struct s2_run_result local;
 	struct s2o_diff *diffs[S2_MAX_KERNELS] = { 0 };
-	struct run run = {
-		.seq = seq, .opts = opts, .res = result ? result : &local,
-	};
+	/* Not zeroed whole: start() clears each kernel's run (60 KB here). */
+	struct run run;
+	bool tree = opts->tree_op && opts->out;
 
+	run.seq = seq;
+	run.opts = opts;
+	run.res = result ? result : &local;
 	*run.res = (struct s2_run_result){ 0 };
 	for (run.nr = 0; run.nr < nr && run.nr < S2_MAX_KERNELS; run.nr++)
 		if (start(&run, &kernels[run.nr], &run.kr[run.nr]))
@@ -374,6 +400,8 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 							  opts->out);
 			}
 		}
+		if (tree && op + 1 == opts->tree_op)
+			print_trees(&run, op, "before");
 		for (unsigned int i = 0; i < run.nr; i++)
 			run_one(&run, &run.kr[i], o, op);
 		for (unsigned int i = 0; i < run.nr; i++)
@@ -381,6 +409,8 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 			       &run.kr[i].report, &run.kr[i].info);
 		if (o)
 			differential(&run, diffs);
+		if (tree && op + 1 == opts->tree_op)
+			print_trees(&run, op, "after");
 		for (unsigned int i = 0; i < run.nr; i++)
 			finish_op(&run.kr[i]);
 	}

@@ -18,6 +18,9 @@ struct s2_run_opts {
 	bool dump;		/* each kernel's final mapping as op lines */
 	bool strict;		/* return codes and structure must agree too */
 	bool divergences;	/* print intended differences between kernels */
+	unsigned int tree_op;	/* print each kernel's table before and after
+				 * this op (1-based, as findings number them)
+				 * as JSON lines; 0: none */
 };
 
 struct s2_run_result {

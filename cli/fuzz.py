@@ -389,6 +389,16 @@ class Run:
                 break
 
 
+def add_storage_options(parser, results_are):
+    """--corpus and --results, for the commands that fuzz."""
+    parser.add_argument("--corpus", default=build.CORPUS_DIR, metavar="DIR",
+                        help="where each target's corpus is kept (default: "
+                        "$S2FUZZ_CORPUS or corpus/)")
+    parser.add_argument("--results", default=build.RESULTS_DIR,
+                        metavar="DIR", help=f"where {results_are} go "
+                        "(default: $S2FUZZ_RESULTS or results/)")
+
+
 def triage_tools(sanitizer, kernels, strict, build_dir):
     plain = build.Builder(build_dir, sanitizer)
     return triage.Tools(

@@ -248,10 +248,5 @@ def add_parser(sub):
     g.add_argument("--sanitizer", default="address",
                    choices=build.SANITIZERS,
                    help="build flavour (default: %(default)s)")
-    g.add_argument("--corpus", default=build.CORPUS_DIR,
-                   metavar="DIR", help="where fuzzing corpora are kept "
-                   "(default: $S2FUZZ_CORPUS or corpus/)")
-    g.add_argument("--results", default=build.RESULTS_DIR,
-                   metavar="DIR", help="where the gate's report goes "
-                   "(default: $S2FUZZ_RESULTS or results/)")
+    fuzz.add_storage_options(g, "the gate's reports and findings")
     return g

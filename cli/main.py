@@ -232,12 +232,7 @@ def _parser():
     f.add_argument("--seed", type=int, help="the engine's random seed")
     f.add_argument("--strict", action=argparse.BooleanOptionalAction,
                    default=None, help="as for replay")
-    f.add_argument("--corpus", default=build.CORPUS_DIR,
-                   metavar="DIR", help="where each target's corpus is kept "
-                   "(default: $S2FUZZ_CORPUS or corpus/)")
-    f.add_argument("--results", default=build.RESULTS_DIR,
-                   metavar="DIR", help="where findings go (default: "
-                   "$S2FUZZ_RESULTS or results/)")
+    fuzz.add_storage_options(f, "findings")
     f.set_defaults(func=cmd_fuzz)
 
     gate.add_parser(sub).set_defaults(func=cmd_gate)

@@ -25,6 +25,7 @@ void s2o_imap_free(struct s2o_imap *m)
 void s2o_imap_clear(struct s2o_imap *m)
 {
 	m->nr = 0;
+	m->hint = 0;
 }
 
 static void reserve(struct s2o_imap *m, size_t nr)

@@ -32,7 +32,7 @@ static struct s2rt_ctx *ctx_reuse(void)
 	struct s2rt_event *events = ctx->events;
 	size_t cap = ctx->cap_events;
 
-	memset(ctx, 0, offsetof(struct s2rt_ctx, pool));
+	memset(ctx, 0, offsetof(struct s2rt_ctx, findings));
 	ctx->events = events;
 	ctx->cap_events = cap;
 	return ctx;

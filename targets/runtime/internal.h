@@ -47,9 +47,10 @@ struct s2rt_ctx {
 	unsigned int nr_root_pages;
 	struct s2rt_event *events;
 	size_t nr_events, cap_events;
-	struct s2rt_finding findings[S2RT_MAX_FINDINGS];
 	size_t nr_findings;
-	struct s2rt_pool pool;	/* last: s2rt_ctx_create() clears the rest */
+	/* s2rt_ctx_create() clears what comes before: these are counted. */
+	struct s2rt_finding findings[S2RT_MAX_FINDINGS];
+	struct s2rt_pool pool;
 };
 
 extern struct s2rt_ctx *s2rt_cur;

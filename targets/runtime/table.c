@@ -75,6 +75,7 @@ static void walk_page(long idx, const struct walk *w)
 	struct s2rt_page *page = &pool->pages[idx];
 	const uint64_t *entries = s2rt_page_va(pool, idx);
 	uint64_t size = s2_level_size(page->level);
+	uint64_t table_pa = s2rt_page_pa(idx);
 	unsigned int first = 0, last = S2_ENTRIES_PER_TABLE - 1;
 
 	if (w->start > page->ipa)
@@ -82,17 +83,19 @@ static void walk_page(long idx, const struct walk *w)
 	if (w->end - 1 < page->ipa + S2_ENTRIES_PER_TABLE * size - 1)
 		last = (w->end - 1 - page->ipa) / size;
 	for (unsigned int i = first; i <= last && page->nonzero; i++) {
-		struct s2_entry e = {
-			.level = page->level,
-			.ipa = page->ipa + i * s2_level_size(page->level),
-			.pte = entries[i],
-			.table_pa = s2rt_page_pa(idx),
-			.index = i,
-		};
+		struct s2_entry e;
 		long child;
 
-		if (!e.pte)
+		/* Most of a range's entries are empty: skip them first. */
+		if (!entries[i])
 			continue;
+		e = (struct s2_entry){
+			.level = page->level,
+			.ipa = page->ipa + i * size,
+			.pte = entries[i],
+			.table_pa = table_pa,
+			.index = i,
+		};
 		w->fn(&e, w->arg);
 		if (!s2_desc_is_table(e.pte, e.level))
 			continue;

@@ -3,24 +3,15 @@
  * The bare API: map and unmap one 4K page, over and over, through the
  * target ABI with no checks, on every kernel linked in.  The table below
  * the page is kept (the neighbouring page stays mapped), as in steady-state
- * faulting.  Prints one line per kernel: "<spec> map+unmap 4K: N ops/s".
+ * faulting.  Prints one line per kernel: "<spec> map+unmap 4K: N ops/s"
+ * (per second of CPU time, bench.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-#include "../fuzz/registry.h"
-#include "../targets/runtime/runtime.h"
+#include "bench.h"
 
 #define ROUNDS 200000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int bench(const struct s2_named_target *k, long rounds)
 {
@@ -37,7 +28,7 @@ static int bench(const struct s2_named_target *k, long rounds)
 	vm = t->init(&cfg, &rc);
 	if (!vm || t->map(vm, 0x40001000, 4096, 0x80001000, S2_PROT_R))
 		return 1;
-	start = now();
+	start = bench_now();
 	for (long i = 0; i < rounds; i++) {
 		rc = t->map(vm, 0x40000000, 4096, 0x80000000,
 			    S2_PROT_R | S2_PROT_W);
@@ -47,7 +38,7 @@ static int bench(const struct s2_named_target *k, long rounds)
 			return 1;
 	}
 	printf("%s map+unmap 4K: %.0f ops/s\n", k->name,
-	       2 * rounds / (now() - start));
+	       2 * rounds / (bench_now() - start));
 	t->destroy(vm);
 	s2rt_ctx_free(ctx);
 	return 0;

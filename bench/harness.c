@@ -7,28 +7,17 @@
  *
  * Sequences are the generator's ops, NR_OPS each, kept only if they fit
  * the fuzzers' entry budget (what a fuzz input can be).
- * Usage: harness [NR_SEQS [NR_OPS]].  Prints execs/s of each, ops/s, and
- * "ratio harness/bare: X".
+ * Usage: harness [NR_SEQS [NR_OPS]].  Prints execs/s of each and ops/s
+ * (per second of CPU time, bench.h), and "ratio harness/bare: X".
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "../fuzz/gen.h"
-#include "../fuzz/registry.h"
-#include "../fuzz/run.h"
-#include "../targets/runtime/runtime.h"
+#include "bench.h"
 
 #define NR_SEQS 2000
 #define NR_OPS 16
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A generated sequence of nr ops that the entry budget keeps whole. */
 static void make_seq(struct s2_seq *seq, uint64_t seed, unsigned int nr)
@@ -49,32 +38,6 @@ static void make_seq(struct s2_seq *seq, uint64_t seed, unsigned int nr)
 	}
 }
 
-static int run_bare(const struct s2_seq *seq)
-{
-	struct s2_config cfg = { .ipa_bits = seq->ipa_bits };
-
-	for (unsigned int k = 0; k < s2_registry_size; k++) {
-		const struct s2_target *t = s2_registry[k].target;
-		struct s2rt_ctx *ctx = s2rt_ctx_create(seq->features);
-		struct s2_vm *vm;
-		int rc;
-
-		if (!ctx)
-			return -1;
-		s2rt_ctx_enter(ctx);
-		vm = t->init(&cfg, &rc);
-		if (!vm)
-			return -1;
-		for (unsigned int i = 0; i < seq->nr_ops; i++) {
-			s2_dispatch(t, vm, &seq->ops[i]);
-			s2rt_events_clear();
-		}
-		t->destroy(vm);
-		s2rt_ctx_free(ctx);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned int nr_seqs = argc > 1 ? atoi(argv[1]) : NR_SEQS;
@@ -90,17 +53,17 @@ int main(int argc, char **argv)
 	}
 	for (unsigned int i = 0; i < nr_seqs; i++)
 		make_seq(&seqs[i], i + 1, nr_ops);
-	t0 = now();
+	t0 = bench_now();
 	for (unsigned int i = 0; i < nr_seqs; i++)
-		if (run_bare(&seqs[i])) {
+		if (bench_run_bare(&seqs[i])) {
 			fprintf(stderr, "sequence %u: init failed\n", i);
 			return 1;
 		}
-	bare = now() - t0;
-	t0 = now();
+	bare = bench_now() - t0;
+	t0 = bench_now();
 	for (unsigned int i = 0; i < nr_seqs; i++)
 		s2_run(s2_registry, s2_registry_size, &seqs[i], &opts, NULL);
-	harness = now() - t0;
+	harness = bench_now() - t0;
 	printf("%u kernels, %u sequences of %u ops\n", s2_registry_size,
 	       nr_seqs, nr_ops);
 	printf("bare:    %8.0f execs/s  %9.0f ops/s\n", nr_seqs / bare,

@@ -27,6 +27,7 @@ struct s2rt_page {
 	int8_t level;		/* level of its entries, once linked */
 	int count;		/* what page_count() returns */
 	unsigned int nonzero;	/* entries != 0, kept from the stores */
+	uint32_t checked;	/* the refcount check that saw it last */
 	uint64_t ipa;		/* first IPA its entries translate */
 };
 
@@ -34,6 +35,7 @@ struct s2rt_pool {
 	char *base;
 	unsigned int used;	/* high-water mark of the bump allocator */
 	unsigned int qhead, qtail;
+	uint32_t check_gen;	/* s2rt_check_refcounts() calls */
 	unsigned int quarantine[S2RT_POOL_PAGES];
 	struct s2rt_page pages[S2RT_POOL_PAGES];
 };

@@ -133,14 +133,31 @@ void s2rt_walk(s2_entry_fn fn, void *arg)
  * pgtable.c frees a table when page_count() says only the table itself
  * holds it, so the count must be exactly 1 + the non-zero entries
  * (stage2_pte_is_counted: valid leaves, tables, owner annotations).
+ * Only a store, a get or a put changes either side: the pages the op's
+ * events name are checked, not every live page (which grew with the table).
  */
 void s2rt_check_refcounts(void)
 {
-	struct s2rt_pool *pool = &s2rt_cur->pool;
+	struct s2rt_ctx *ctx = s2rt_cur;
+	struct s2rt_pool *pool = &ctx->pool;
+	uint32_t gen;
 
-	for (unsigned int idx = 0; idx < pool->used; idx++) {
-		struct s2rt_page *page = &pool->pages[idx];
+	if (!++pool->check_gen)
+		pool->check_gen = 1;	/* 0: never checked */
+	gen = pool->check_gen;
+	for (size_t i = 0; i < ctx->nr_events; i++) {
+		const struct s2rt_event *ev = &ctx->events[i];
+		struct s2rt_page *page;
+		long idx;
 
+		if (ev->kind != S2RT_EV_STORE && ev->kind != S2RT_EV_GET &&
+		    ev->kind != S2RT_EV_PUT)
+			continue;
+		idx = s2rt_pa_index(ev->a);
+		if (idx < 0 || pool->pages[idx].checked == gen)
+			continue;
+		page = &pool->pages[idx];
+		page->checked = gen;
 		if (page->state != S2RT_PAGE_LIVE ||
 		    page->count == 1 + (int)page->nonzero)
 			continue;

@@ -98,6 +98,25 @@ static bool leaf_sizes_differ(const struct s2o_opinfo *a,
 	       va.level != vb.level;
 }
 
+/*
+ * access_flags_differ: before a map (or a fault, which maps), the address
+ * had the same mapping on both kernels but for the access flag.
+ */
+static bool access_flags_differ(const struct s2o_opinfo *a,
+				const struct s2o_opinfo *b, uint64_t addr)
+{
+	uint64_t s, e;
+	struct s2o_val va, vb;
+	const char *field;
+
+	if (!a->op || (a->op->kind != S2_OP_MAP && a->op->kind != S2_OP_FAULT))
+		return false;
+	va = s2o_imap_get(a->before, addr, &s, &e);
+	vb = s2o_imap_get(b->before, addr, &s, &e);
+	return va.kind == S2O_MAPPED && s2o_val_same(&va, &vb, false, &field) &&
+	       va.young != vb.young;
+}
+
 static const struct {
 	const char *name;
 	bool (*explains)(const struct s2o_opinfo *a,

@@ -280,7 +280,7 @@ static void differential(struct run *run, struct s2o_diff **diffs)
 					op_text(run->seq, a->info.op, text,
 						sizeof(text)),
 					div.findings[j].msg);
-		report(run, b->k->name, b->info.api, &r, &a->info);
+		report(run, b->k->name, b->info.api, &r, &b->info);
 	}
 }
 

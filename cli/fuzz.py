@@ -357,9 +357,12 @@ class Run:
                     continue
             except FileNotFoundError:
                 continue
-            sig, new = triage.triage(path, self.tools, self.results,
-                                     self.engine.name, self.progress.message,
-                                     self.engine.byte_pass)
+            # A verdict waits for triage: it keeps the op-level
+            # minimization and skips the engine's byte pass (10 s).
+            sig, new = triage.triage(
+                path, self.tools, self.results, self.engine.name,
+                self.progress.message,
+                None if self.stop_on_new else self.engine.byte_pass)
             if new:
                 self.new.append(sig)
                 self.progress.message(

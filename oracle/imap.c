@@ -53,7 +53,6 @@ void s2o_imap_copy(struct s2o_imap *dst, const struct s2o_imap *src)
 	dst->nr = src->nr;
 }
 
-/* First interval whose end is above addr: the one holding it, or the next. */
 /* Is i the first interval ending after addr? */
 static bool is_first_after(const struct s2o_imap *m, size_t i, uint64_t addr)
 {
@@ -61,6 +60,7 @@ static bool is_first_after(const struct s2o_imap *m, size_t i, uint64_t addr)
 	       (i == 0 || m->iv[i - 1].end <= addr);
 }
 
+/* First interval whose end is above addr: the one holding it, or the next. */
 static size_t find(const struct s2o_imap *m, uint64_t addr)
 {
 	/*

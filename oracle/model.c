@@ -372,12 +372,6 @@ static void plan_map(struct model *m)
 		allow(m, -EAGAIN);
 }
 
-/*
- * vm_fault(), after user_mem_abort(): THP-backed memory is mapped by 2M
- * block unless dirty logging forces pages; device memory by page, never
- * executable, and always readable.  A leaf of that granule already there
- * makes it a permission fault.
- */
 void s2o_op_range(const struct s2_op *op, uint64_t *start, uint64_t *end)
 {
 	uint64_t size = op->size ? op->size : S2_PAGE_SIZE;
@@ -392,6 +386,12 @@ void s2o_op_range(const struct s2_op *op, uint64_t *start, uint64_t *end)
 	*end = *start + size;
 }
 
+/*
+ * vm_fault(), after user_mem_abort(): THP-backed memory is mapped by 2M
+ * block unless dirty logging forces pages; device memory by page, never
+ * executable, and always readable.  A leaf of that granule already there
+ * makes it a permission fault.
+ */
 static void plan_fault(struct model *m)
 {
 	const struct s2_op *op = m->op;

@@ -175,7 +175,7 @@ static void table_start(struct table *t, size_t nr_keys)
 	while ((1ULL << bits) < 2 * nr_keys)
 		bits++;
 	t->used = 0;
-	if (bits > t->cap_bits || !t->slots) {
+	if (bits > t->cap_bits) {
 		table_alloc(t, bits);
 		return;
 	}
@@ -186,7 +186,19 @@ static void table_start(struct table *t, size_t nr_keys)
 	}
 }
 
-static struct slot *table_slot(const struct table *t, uint64_t key);
+/* key's slot: live if it has the table's generation, else where it goes. */
+static struct slot *table_slot(const struct table *t, uint64_t key)
+{
+	uint64_t mask = (1ULL << t->bits) - 1;
+	uint64_t h = (key * 0x9e3779b97f4a7c15ULL) >> (64 - t->bits);
+
+	for (;; h = (h + 1) & mask) {
+		struct slot *s = &t->slots[h];
+
+		if (s->gen != t->gen || s->key == key)
+			return s;
+	}
+}
 
 /* Keeps the table at most half full: more keys than expected came. */
 static void table_grow(struct table *t)
@@ -202,20 +214,6 @@ static void table_grow(struct table *t)
 			*table_slot(t, old[h].key) =
 				(struct slot){ old[h].key, t->gen, old[h].idx };
 	free(old);
-}
-
-/* key's slot: live if it has the table's generation, else where it goes. */
-static struct slot *table_slot(const struct table *t, uint64_t key)
-{
-	uint64_t mask = (1ULL << t->bits) - 1;
-	uint64_t h = (key * 0x9e3779b97f4a7c15ULL) >> (64 - t->bits);
-
-	for (;; h = (h + 1) & mask) {
-		struct slot *s = &t->slots[h];
-
-		if (s->gen != t->gen || s->key == key)
-			return s;
-	}
 }
 
 static bool live(const struct table *t, const struct slot *s)

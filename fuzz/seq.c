@@ -231,16 +231,12 @@ static void decode_op(unsigned int ipa_bits, const uint8_t *rec,
 				   get_le(rec + S2_REC_PA, S2_REC_PA_LEN));
 }
 
-/*
- * The pages a split gets: the memcache op before it, or what KVM tops its
- * split cache up to for the range (the adapter's s2_gen_split()).
- */
+/* The pages a split gets: the memcache op before it, or KVM's default. */
 static uint64_t split_pages(const struct s2_op *op, const struct s2_op *prev)
 {
 	if (prev && prev->kind == S2_OP_MEMCACHE)
 		return prev->count;
-	return ((op->size + (1ULL << 30) - 1) >> 30) +
-	       ((op->size + (1ULL << 21) - 1) >> 21);
+	return s2_split_cache_pages(op->size);
 }
 
 /* The entries an op may write, at most (S2_BIN_ENTRY_BUDGET). */

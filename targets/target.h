@@ -30,6 +30,18 @@
 /* The memcache size an op gets when the sequence does not set one. */
 #define S2_MEMCACHE_DEFAULT (-1)
 
+/*
+ * The pages a split's cache holds unless the sequence sets the memcache:
+ * what KVM tops it up to, kvm_mmu_split_nr_page_tables(), a table per 1G
+ * and per 2M the range spans.  A block needing more is split a level at a
+ * time, or not at all.
+ */
+static inline uint64_t s2_split_cache_pages(uint64_t size)
+{
+	return ((size + (1ULL << 30) - 1) >> 30) +
+	       ((size + (1ULL << 21) - 1) >> 21);
+}
+
 struct s2_config {
 	unsigned int ipa_bits;
 	unsigned int features;	/* S2_FEAT_* */

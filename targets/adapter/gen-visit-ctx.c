@@ -80,18 +80,15 @@ int s2_gen_mkold(struct s2_vm *vm, u64 ipa, u64 size)
 
 /*
  * kvm_mmu_split_huge_pages(): the split cache lives in the mmu, where
- * pgtable.c finds the mmu again by container_of().  KVM tops it up to
- * kvm_mmu_split_nr_page_tables() of the range: a table per 1G and per 2M
- * it spans; a block needing more is split a level at a time, or not at all.
+ * pgtable.c finds the mmu again by container_of(), and holds what KVM tops
+ * it up to for the range (s2_split_cache_pages()).
  */
 int s2_gen_split(struct s2_vm *vm, u64 ipa, u64 size)
 {
 	struct kvm_mmu_memory_cache *mc = &vm->mmu.split_page_cache;
-	long kvm_pages = ((size + (1ULL << 30) - 1) >> 30) +
-			 ((size + (1ULL << 21) - 1) >> 21);
 	int rc;
 
-	mc->nobjs = s2_memcache_pages(vm, kvm_pages);
+	mc->nobjs = s2_memcache_pages(vm, s2_split_cache_pages(size));
 	rc = kvm_pgtable_stage2_split(&vm->pgt, ipa, size, mc);
 	mc->nobjs = 0;
 	return rc;

@@ -90,10 +90,10 @@ class Toolchain:
     pgtable.c gets (coverage for an engine), and how programs link."""
     name: str             # the build/bin subdirectory
     flags: tuple          # every object: optimisation, sanitizers
-    kernel_cc: str        # the compiler of pgtable.c and the linker
+    kernel_cc: str        # the compiler of pgtable.c
     coverage: tuple = ()  # pgtable.c only
     link: tuple = ()      # the engine's runtime
-    link_cc: str = ""     # defaults to kernel_cc
+    link_cc: str = ""     # the linker; kernel_cc if empty
 
 
 def toolchain(flavour, engine="plain"):

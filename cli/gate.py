@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 
-from . import build, coverage, fuzz, kernels, minimize, report_html
+from . import (build, coverage, files, fuzz, kernels, minimize,
+               report_html)
 from .errors import UsageError
 
 REGRESSION = ("corpus/seeds/*.s2", "corpus/regression/*.s2")
@@ -125,9 +126,7 @@ def _report(path, args, candidate, nr_regression, fuzzing, verdicts, passed,
 
 Replay one: `./s2fuzz replay --kernels {args.base},{candidate} --strict FILE`
 """
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.rename(path + ".tmp", path)
+    files.write_text(path, text)
 
 
 def _minimized(tools, sig, repro, out_dir, n):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import build, fuzz, gate, kernels, minimize
+from . import build, files, fuzz, gate, kernels, minimize
 from .errors import UsageError
 
 EXIT_FINDING = 1
@@ -113,10 +113,7 @@ def cmd_repro_c(args):
     if not args.output:
         sys.stdout.write(text)
         return 0
-    tmp = args.output + ".c.tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.rename(tmp, args.output + ".c")
+    files.write_text(args.output + ".c", text)
     print(cc)
     return 0
 
@@ -210,7 +207,8 @@ def _parser():
 
     f = sub.add_parser(
         "fuzz", help="the main job: fuzz the kernels, triage findings "
-        "into results/", description="Fuzzes the kernels with libFuzzer (fork mode) or AFL++ "
+        "into results/",
+        description="Fuzzes the kernels with libFuzzer (fork mode) or AFL++ "
         "until interrupted or --time. The corpus is kept per set of kernels "
         "under corpus/<target>/ (a second run resumes it); each new finding "
         "is minimized into results/<signature>/ (input, minimized, repro.s2, "

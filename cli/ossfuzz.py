@@ -12,10 +12,9 @@ import re
 import shlex
 import shutil
 import sys
-import tempfile
 import zipfile
 
-from . import build, fuzz, kernels
+from . import build, files, fuzz, kernels
 from .errors import UsageError
 
 REQUIRED = ("CC", "CXX", "OUT", "LIB_FUZZING_ENGINE")
@@ -64,35 +63,18 @@ def targets(specs):
     return sets + [[s] for s in specs]
 
 
-def _write_atomically(path, write, mode=0o644):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, mode)
-        os.rename(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _seed_zip(seeds, path):
     def write(tmp):
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
             for name in sorted(os.listdir(seeds)):
                 z.write(os.path.join(seeds, name), name)
-    _write_atomically(path, write)
+    files.write_atomically(path, write)
 
 
 def _options(path):
-    text = ("[libfuzzer]\n"
-            f"max_len = {fuzz.MAX_LEN}\n"
-            f"timeout = {fuzz.TIMEOUT_S}\n")
-
-    def write(tmp):
-        with open(tmp, "w") as f:
-            f.write(text)
-    _write_atomically(path, write)
+    files.write_text(path, "[libfuzzer]\n"
+                     f"max_len = {fuzz.MAX_LEN}\n"
+                     f"timeout = {fuzz.TIMEOUT_S}\n")
 
 
 def build_targets(env, build_dir):
@@ -113,11 +95,12 @@ def build_targets(env, build_dir):
             "fuzz/harness.c", [resolved[s] for s in target], name,
             extra=("fuzz/libfuzzer-mutator.c",),
             strict=len({kernels.base_spec(s) for s in target}) == 1)
-        _write_atomically(os.path.join(out, name),
-                          lambda tmp: shutil.copyfile(binary, tmp), 0o755)
+        files.write_atomically(os.path.join(out, name),
+                               lambda tmp: shutil.copyfile(binary, tmp),
+                               0o755)
         _seed_zip(seeds, os.path.join(out, f"{name}_seed_corpus.zip"))
-        _write_atomically(os.path.join(out, f"{name}.dict"),
-                          lambda tmp: shutil.copyfile(dictionary, tmp))
+        files.write_atomically(os.path.join(out, f"{name}.dict"),
+                               lambda tmp: shutil.copyfile(dictionary, tmp))
         _options(os.path.join(out, f"{name}.options"))
         _log(f"oss-fuzz: {os.path.join(out, name)} ({', '.join(target)})")
 

@@ -13,11 +13,10 @@ or "IPA 0x…" at the signature's level.
 import dataclasses
 import html
 import json
-import os
 import re
 import subprocess
 
-from . import triage
+from . import files, triage
 
 HIGHLIGHT = "#e00000"
 HIGHLIGHT_FILL = "#ffd6d6"
@@ -485,6 +484,4 @@ def render(s, findings):
 
 
 def write(path, summary, findings):
-    with open(path + ".tmp", "w") as f:
-        f.write(render(summary, findings))
-    os.rename(path + ".tmp", path)
+    files.write_text(path, render(summary, findings))

@@ -113,7 +113,10 @@ def cmd_repro_c(args):
     if not args.output:
         sys.stdout.write(text)
         return 0
-    files.write_text(args.output + ".c", text)
+    try:
+        files.write_text(args.output + ".c", text)
+    except OSError as e:
+        raise UsageError(f"{args.output}.c: {e.strerror}")
     print(cc)
     return 0
 

@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 import unittest
 
-from tests.e2e.harness import patch, s2fuzz, write_seq
+from tests.e2e.harness import SEEDS, patch, s2fuzz, write_seq
 from tests.e2e.test_replay import COALESCE
 
 
@@ -45,6 +45,15 @@ class ReproC(unittest.TestCase):
         self.assertEqual((rc, out), (2, ""))
         self.assertRegex(err.strip(), r"^s2fuzz: \S+:1: ")
         self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+    def test_an_output_in_a_missing_folder_is_one_line(self):
+        out_dir = os.path.dirname(write_seq(self, ""))
+        name = os.path.join(out_dir, "no-such-folder", "repro")
+        rc, out, err = s2fuzz("repro-c", "-o", name,
+                              os.path.join(SEEDS, "coalesce.s2"))
+        self.assertEqual((rc, out), (2, ""))
+        self.assertEqual(err.strip(),
+                         f"s2fuzz: {name}.c: No such file or directory")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@
 	S2_OP(FLUSH, "flush", IPA, SIZE, NONE, NONE,                           \
 	      "clean the data cache for the cacheable leaves in the range")    \
 	S2_OP(MEMCACHE, "memcache", COUNT, NONE, NONE, NONE,                   \
-	      "the next op's memcache holds COUNT pages (allocation failure)")
+	      "the next op's memcache holds COUNT pages (allocation failure)") \
+	S2_OP(THREAD, "thread", COUNT, NONE, NONE, NONE,                       \
+	      "the ops after it run on vCPU thread COUNT (1-3), concurrently "  \
+	      "with the other threads' ops; thread 0: sequential again")
 
 #endif /* S2FUZZ_OPS_H */

@@ -53,10 +53,40 @@ struct s2_op {
 	unsigned int line;	/* text line it came from, 0 if decoded */
 };
 
+/*
+ * Concurrent sections: "thread N" (1..S2_MAX_THREADS) puts the ops after it
+ * on vCPU thread N, "thread 0" back on the sequential path.  A maximal run
+ * of ops on threads 1..N is one section: its threads run together under the
+ * scheduler, each its own ops in order; a section is cut after
+ * S2_SECTION_MAX_OPS ops (the serializations the oracle tries grow as the
+ * factorial of its length).
+ */
+#define S2_MAX_THREADS 3
+#define S2_SECTION_MAX_OPS 6
+
+/*
+ * Which thread runs at each scheduling point of the sections: the input's
+ * bytes, consumed in order across sections (when they run out, the running
+ * thread goes on until it blocks or ends), or PCT: random thread priorities
+ * from seed, and depth - 1 points where the running thread's priority
+ * drops.  No schedule: each thread runs to its end in turn.
+ */
+#define S2_SCHED_MAX_BYTES 64
+enum s2_sched_mode { S2_SCHED_NONE, S2_SCHED_BYTES, S2_SCHED_PCT };
+
+struct s2_schedule {
+	uint8_t mode;		/* enum s2_sched_mode */
+	uint8_t depth;		/* PCT: 1 + the number of change points */
+	uint16_t nr_bytes;
+	uint64_t seed;		/* PCT */
+	uint8_t bytes[S2_SCHED_MAX_BYTES];
+};
+
 struct s2_seq {
 	unsigned int features;	/* S2_FEAT_* */
 	unsigned int ipa_bits;
 	unsigned int nr_ops;
+	struct s2_schedule sched;
 	struct s2_op ops[S2_MAX_OPS];
 };
 

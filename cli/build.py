@@ -60,9 +60,10 @@ SANITIZERS = ("address", "none")
 
 RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "targets/runtime/table.c", "targets/runtime/trace.c",
+                   "targets/runtime/sched.c", "targets/runtime/rcu.c",
                    "oracle/desc.c", "oracle/imap.c", "oracle/view.c",
                    "oracle/report.c", "oracle/diff.c", "oracle/model.c",
-                   "oracle/bbm.c", "oracle/cmo.c",
+                   "oracle/bbm.c", "oracle/cmo.c", "oracle/mmu.c",
                    "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c",
                    "fuzz/file.c", "fuzz/mutate.c", "fuzz/repro-c.c",
                    "fuzz/tree.c"]
@@ -221,7 +222,7 @@ class Builder:
         if kernels:
             objs.append(self._registry(kernels, strict))
         link = [self.tc.link_cc or self.tc.kernel_cc, *self.flags,
-                *self.tc.link]
+                *self.tc.link, "-pthread"]
         tag = hashlib.sha1(repr([[k.spec for k in kernels], strict])
                            .encode()).hexdigest()[:10]
         linked = self._cached(("link", objs, link), name, lambda out:

@@ -63,9 +63,17 @@ def cmd_replay(args):
     binary = _binary(args)
     flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace),
                              ("--strict", _strict(args)),
-                             ("--divergences", args.divergences)) if on]
+                             ("--divergences", args.divergences),
+                             ("--fault-window", args.fault_window)) if on]
     if args.tree is not None:
         flags += ["--tree", str(args.tree)]
+    if args.schedules:
+        if len(args.files) != 1:
+            raise UsageError("--schedules fuzzes the schedules of one FILE")
+        flags += ["--schedules", str(args.schedules), "--seed",
+                  str(args.seed)]
+        if args.pct:
+            flags += ["--pct", str(args.pct)]
     proc = subprocess.run([binary, *flags, *args.files])
     if proc.returncode == -signal.SIGPIPE:
         return 128 + signal.SIGPIPE
@@ -205,6 +213,21 @@ def _parser():
                    "last op + 1 is the destroy) as JSON lines: a 'tree' "
                    "line, then 'page' lines (table pages, with their "
                    "page_count) and 'entry' lines (every non-zero entry)")
+    r.add_argument("--fault-window", action="store_true",
+                   help="a simulated MMU translates each op's IPAs at every "
+                   "yield point; print, per op and kernel, how many of "
+                   "those translations faulted at IPAs mapped both before "
+                   "and after the op (the vCPU faults the op's window "
+                   "causes)")
+    r.add_argument("--schedules", type=int, metavar="COUNT",
+                   help="schedule fuzzing: run the FILE's concurrent "
+                   "sections under COUNT random schedules; the first with a "
+                   "finding is printed as a reproducer (exit 1)")
+    r.add_argument("--pct", type=int, metavar="DEPTH",
+                   help="with --schedules: PCT schedules of this depth "
+                   "(1-16) instead of random schedule bytes")
+    r.add_argument("--seed", type=int, default=1,
+                   help="with --schedules: the first schedule's seed")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
 

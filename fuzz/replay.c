@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "../targets/runtime/runtime.h"
 #include "file.h"
 #include "gen.h"
 #include "registry.h"
@@ -20,8 +22,10 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: s2replay [--dump] [--trace] [--strict] [--divergences] "
-		"[--tree OP] FILE...\n"
+		"[--tree OP] [--fault-window] [--free-run] FILE...\n"
 		"       s2replay [--strict] --random COUNT [--seed SEED]\n"
+		"       s2replay --schedules COUNT [--pct DEPTH] [--seed SEED] "
+		"FILE\n"
 		"Runs each op-language reproducer on every kernel linked in:\n");
 	for (unsigned int i = 0; i < s2_registry_size; i++)
 		fprintf(out, "  %s (%s API)\n", s2_registry[i].name,
@@ -34,6 +38,16 @@ static void usage(FILE *out)
 		"  --tree OP      print each kernel's page-table tree before and\n"
 		"                 after op OP (numbered as findings are; the\n"
 		"                 last op + 1 is the destroy) as JSON lines\n"
+		"  --fault-window a simulated MMU translates each op's IPAs at\n"
+		"                 every yield point: print how many of those\n"
+		"                 translations faulted at IPAs mapped both\n"
+		"                 before and after the op (FAULT-WINDOW lines)\n"
+		"  --free-run     run concurrent sections' threads for real, at\n"
+		"                 once (for ThreadSanitizer builds): no schedule\n"
+		"  --schedules COUNT  schedule fuzzing of one FILE: run it under\n"
+		"                 COUNT random schedules (seeds SEED..); the\n"
+		"                 first with a finding is printed\n"
+		"  --pct DEPTH    ... PCT schedules of that depth, not bytes\n"
 		"  --random COUNT run COUNT generated sequences (seeds SEED..);\n"
 		"                 the first with a finding is printed\n"
 		"Exit: 0 clean, 1 finding, 2 bad input.\n\n");
@@ -123,10 +137,71 @@ static int random_sweep(unsigned long count, unsigned long seed,
 	return 0;
 }
 
+/* The n-th schedule of a sweep: PCT with a seed, or random bytes. */
+static void sweep_schedule(struct s2_schedule *s, unsigned long n,
+			   unsigned int pct_depth)
+{
+	struct s2_rng rng;
+
+	memset(s, 0, sizeof(*s));
+	if (pct_depth) {
+		s->mode = S2_SCHED_PCT;
+		s->seed = n;
+		s->depth = pct_depth;
+		return;
+	}
+	s2_rng_init(&rng, n);
+	s->mode = S2_SCHED_BYTES;
+	s->nr_bytes = S2_SCHED_MAX_BYTES;
+	for (unsigned int i = 0; i < S2_SCHED_MAX_BYTES; i++)
+		s->bytes[i] = s2_rng_next(&rng);
+}
+
+/*
+ * Schedule fuzzing of one reproducer: its ops under count schedules
+ * (seeds seed..); stops at the first with a finding and prints it, with
+ * that schedule, as a reproducer.
+ */
+static int schedule_sweep(struct s2_seq *seq, unsigned long count,
+			  unsigned long seed, unsigned int pct_depth,
+			  const struct s2_run_opts *opts)
+{
+	struct s2_run_opts quiet = *opts;
+	struct s2_run_result res;
+	unsigned long known = 0;
+	struct timespec t0, t1;
+	double secs;
+
+	quiet.out = NULL;
+	quiet.trace = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long i = 0; i < count; i++) {
+		sweep_schedule(&seq->sched, seed + i, pct_depth);
+		if (s2_run(s2_registry, s2_registry_size, seq, &quiet, &res)) {
+			printf("# schedule %lu (%lu tried): %s\n", seed + i,
+			       i + 1, res.first);
+			s2_seq_print(seq, stdout);
+			s2_run(s2_registry, s2_registry_size, seq, opts, NULL);
+			return EXIT_FINDING;
+		}
+		known += res.known;
+		if ((i + 1) % 1000 && i + 1 != count)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		fprintf(stderr,
+			"schedules: %lu/%lu, 0 findings, %lu known, %.0f "
+			"schedules/s\n", i + 1, count, known,
+			(i + 1) / (secs > 0 ? secs : 1e-9));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct s2_run_opts opts = { .out = stdout };
-	unsigned long count = 0, seed = 1;
+	unsigned long count = 0, schedules = 0, seed = 1;
+	unsigned int pct_depth = 0;
 	struct s2_seq **seqs;
 	int status = 0, first = 1;
 
@@ -139,9 +214,24 @@ int main(int argc, char **argv)
 			opts.strict = true;
 		} else if (!strcmp(argv[first], "--divergences")) {
 			opts.divergences = true;
+		} else if (!strcmp(argv[first], "--fault-window")) {
+			opts.fault_window = true;
+		} else if (!strcmp(argv[first], "--free-run")) {
+			opts.free_run = true;
 		} else if (!strcmp(argv[first], "--random") &&
 			   first + 1 < argc) {
 			count = strtoul(argv[++first], NULL, 0);
+		} else if (!strcmp(argv[first], "--schedules") &&
+			   first + 1 < argc) {
+			schedules = strtoul(argv[++first], NULL, 0);
+		} else if (!strcmp(argv[first], "--pct") && first + 1 < argc) {
+			pct_depth = strtoul(argv[++first], NULL, 0);
+			if (!pct_depth || pct_depth > S2RT_PCT_MAX_DEPTH) {
+				fprintf(stderr, "s2replay: --pct %s: the depth "
+					"is 1 to %d\n", argv[first],
+					S2RT_PCT_MAX_DEPTH);
+				return EXIT_BAD_INPUT;
+			}
 		} else if (!strcmp(argv[first], "--seed") && first + 1 < argc) {
 			seed = strtoul(argv[++first], NULL, 0);
 		} else if (!strcmp(argv[first], "--tree") && first + 1 < argc) {
@@ -159,7 +249,7 @@ int main(int argc, char **argv)
 	}
 	if (count)
 		return random_sweep(count, seed, &opts);
-	if (first == argc) {
+	if (first == argc || (schedules && argc - first != 1)) {
 		usage(stderr);
 		return EXIT_BAD_INPUT;
 	}
@@ -171,7 +261,11 @@ int main(int argc, char **argv)
 		if (!seqs[i - first])
 			status = EXIT_BAD_INPUT;
 	}
-	for (int i = first; i < argc && status != EXIT_BAD_INPUT; i++) {
+	if (schedules && status != EXIT_BAD_INPUT)
+		status = schedule_sweep(seqs[0], schedules, seed, pct_depth,
+					&opts);
+	for (int i = first; i < argc && status != EXIT_BAD_INPUT && !schedules;
+	     i++) {
 		int rc = replay(seqs[i - first], &opts);
 
 		if (argc - first > 1)

@@ -12,12 +12,27 @@
 #define S2_MAX_KERNELS 8
 #define S2_EVENTS_SHOWN 48
 
+_Static_assert(S2_MAX_THREADS == S2RT_MAX_THREADS,
+	       "the op language and the scheduler count threads alike");
+
+/* The ops of a concurrent section [first, end) and their threads. */
+struct section {
+	unsigned int first, end;
+	unsigned int nr, nr_threads;
+	const struct s2_op *ops[S2_SECTION_MAX_OPS];
+	unsigned int thread[S2_SECTION_MAX_OPS];
+};
+
 /* One kernel's side of a run. */
 struct kernel_run {
 	const struct s2_named_target *k;
 	struct s2rt_ctx *ctx;
 	struct s2_vm *vm;
 	struct s2o_bbm *bbm;
+	struct s2o_mmu *mmu;
+	struct s2rt_schedule sched;
+	const struct section *section;	/* the one running, or NULL */
+	struct s2o_thread_op section_ops[S2_SECTION_MAX_OPS];
 	struct s2o_imap before, after;
 	size_t runtime_seen;	/* runtime findings already reported */
 	struct s2rt_table *tables;	/* strict runs: live table pages */
@@ -63,6 +78,8 @@ int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
 	case S2_OP_MEMCACHE:
 		t->set_memcache(vm, op->count);
 		return 0;
+	case S2_OP_THREAD:
+		return 0;
 	}
 	abort();
 }
@@ -72,6 +89,20 @@ static const char *op_text(const struct s2_seq *seq, const struct s2_op *op,
 			   char *buf, size_t len)
 {
 	return op ? s2_op_text(seq, op, buf, len) : "destroy";
+}
+
+/* What an opinfo stands for: an op, or a section from its first op. */
+static const char *info_text(const struct run *run,
+			     const struct s2o_opinfo *info, char *buf,
+			     size_t len)
+{
+	char first[96];
+
+	if (!info->section)
+		return op_text(run->seq, info->op, buf, len);
+	snprintf(buf, len, "section from %s",
+		 s2_op_text(run->seq, info->op, first, sizeof(first)));
+	return buf;
 }
 
 static void print_events(const struct s2o_opinfo *info, size_t max, FILE *out)
@@ -146,8 +177,8 @@ static void report(struct run *run, const char *name, const char *api,
 			continue;
 		fprintf(out, "%s %s %s op %u `%s`\n  %s\n",
 			known ? "KNOWN" : "FINDING", sig, name,
-			info->index + 1, op_text(run->seq, info->op, text,
-						 sizeof(text)), f->msg);
+			info->index + 1, info_text(run, info, text,
+						   sizeof(text)), f->msg);
 		if (known)
 			fprintf(out, "  known: %s\n", known);
 	}
@@ -166,10 +197,19 @@ static void trace_op(struct run *run, struct kernel_run *kr)
 	if (!trace)
 		return;
 	fprintf(trace, "%s op %u: %s\n", kr->k->name, kr->info.index + 1,
-		op_text(run->seq, kr->info.op, text, sizeof(text)));
+		info_text(run, &kr->info, text, sizeof(text)));
 	print_events(&kr->info, SIZE_MAX, trace);
-	if (kr->info.op)
+	if (kr->section) {
+		for (unsigned int i = 0; i < kr->section->nr; i++)
+			fprintf(trace, "  => t%u %s: %s\n",
+				kr->section_ops[i].thread,
+				op_text(run->seq, kr->section_ops[i].op, text,
+					sizeof(text)),
+				s2o_rc_name(kr->section_ops[i].rc, buf,
+					    sizeof(buf)));
+	} else if (kr->info.op) {
 		fprintf(trace, "  => %s\n", s2o_rc_name(kr->info.rc, buf, sizeof(buf)));
+	}
 }
 
 /* The strict differential compares the table pages themselves. */
@@ -188,12 +228,27 @@ static void list_tables(struct kernel_run *kr)
 	kr->info.nr_tables = nr;
 }
 
-/* Runs op (NULL: destroy) on one kernel and judges it alone. */
-static void run_one(struct run *run, struct kernel_run *kr,
-		    const struct s2_op *op, unsigned int index)
+/* "FAULT-WINDOW": what the simulated MMU saw during the op. */
+static void print_fault_window(struct run *run, struct kernel_run *kr)
+{
+	struct s2o_fault_window fw;
+	char text[128];
+
+	s2o_mmu_finish(kr->mmu, &kr->after, &kr->report, &fw);
+	if (!run->opts->fault_window || !run->opts->out || !fw.walks)
+		return;
+	fprintf(run->opts->out,
+		"FAULT-WINDOW %s op %u `%s`: %" PRIu64 " of %" PRIu64
+		" translations faulted at IPAs mapped before and after\n",
+		kr->k->name, kr->info.index + 1,
+		info_text(run, &kr->info, text, sizeof(text)), fw.faults,
+		fw.walks);
+}
+
+static void start_op(struct run *run, struct kernel_run *kr,
+		     const struct s2_op *op, unsigned int index)
 {
 	const struct s2_seq *seq = run->seq;
-	size_t nr;
 
 	s2rt_ctx_enter(kr->ctx);
 	kr->info = (struct s2o_opinfo){
@@ -207,32 +262,167 @@ static void run_one(struct run *run, struct kernel_run *kr,
 		.before = &kr->before,
 		.after = &kr->after,
 	};
+}
+
+/* What the op's events say: the ranges it touched, the mapping after. */
+static void take_events(struct run *run, struct kernel_run *kr)
+{
+	size_t nr;
+
+	kr->info.events = s2rt_events(&nr);
+	kr->info.nr_events = nr;
+	free(kr->touched);
+	kr->info.nr_touched = s2o_touched(kr->info.events, nr, &kr->touched);
+	kr->info.touched = kr->touched;
+	if (!kr->info.op)
+		return;
+	if (run->opts->strict)
+		list_tables(kr);
+	/* after equals before outside what the op touched (finish_op()). */
+	s2o_view_update(&kr->after, kr->touched, kr->info.nr_touched);
+}
+
+/* Runs op (NULL: destroy) on one kernel and judges it alone. */
+static void run_one(struct run *run, struct kernel_run *kr,
+		    const struct s2_op *op, unsigned int index)
+{
+	start_op(run, kr, op, index);
 	if (op) {
+		if (run->opts->fault_window) {
+			s2o_mmu_arm(kr->mmu, &kr->before, &op, 1, true);
+			s2rt_set_probe(s2o_mmu_probe, kr->mmu);
+		}
 		kr->info.rc = s2_dispatch(kr->k->target, kr->vm, op);
+		s2rt_set_probe(NULL, NULL);
 		s2rt_check_refcounts();
 	} else {
 		kr->k->target->destroy(kr->vm);
 		kr->vm = NULL;
 		s2rt_check_leaks();
 	}
-	kr->info.events = s2rt_events(&nr);
-	kr->info.nr_events = nr;
-	free(kr->touched);
-	kr->info.nr_touched = s2o_touched(kr->info.events, nr, &kr->touched);
-	kr->info.touched = kr->touched;
-	if (op && run->opts->strict)
-		list_tables(kr);
-	/* after equals before outside what the op touched (finish_op()). */
-	if (op)
-		s2o_view_update(&kr->after, kr->touched, kr->info.nr_touched);
+	take_events(run, kr);
 	s2o_report_init(&kr->report, &kr->info);
 	if (op) {
 		s2o_model_check(&kr->info, &kr->report);
 		s2o_cmo_check(&kr->info, &kr->report);
+		if (run->opts->fault_window)
+			print_fault_window(run, kr);
 	}
 	s2o_bbm_check(kr->bbm, &kr->info, &kr->report);
 	collect_runtime(kr);
 	trace_op(run, kr);
+}
+
+/* --- concurrent sections ------------------------------------------------- */
+
+struct section_exec {
+	const struct s2_target *t;
+	struct kernel_run *kr;
+};
+
+/* One vCPU thread: its ops of the section, in order. */
+static void section_thread(unsigned int thread, void *arg)
+{
+	struct section_exec *x = arg;
+	const struct section *sec = x->kr->section;
+
+	for (unsigned int i = 0; i < sec->nr; i++)
+		if (sec->thread[i] == thread)
+			x->kr->section_ops[i].rc =
+				s2_dispatch(x->t, x->kr->vm, sec->ops[i]);
+}
+
+/* A memcache that ran dry on a thread: its ops are not serialized. */
+static void note_alloc_failures(struct kernel_run *kr)
+{
+	for (size_t i = 0; i < kr->info.nr_events; i++) {
+		const struct s2rt_event *ev = &kr->info.events[i];
+
+		if (ev->kind != S2RT_EV_ALLOC_FAIL)
+			continue;
+		for (unsigned int j = 0; j < kr->section->nr; j++)
+			if (kr->section_ops[j].thread == ev->thread)
+				kr->section_ops[j].alloc_failed = true;
+	}
+}
+
+/*
+ * Runs a section on one kernel and judges it as one step: each op's rc
+ * and the mapping after against the serializations of its ops, the
+ * simulated MMU's walks in between, and break-before-make, cache
+ * maintenance and refcounts over all its events.  Free-running threads
+ * leave an event log in no order that matters: only the runtime's own
+ * findings and the refcounts are judged then.
+ */
+static void run_section(struct run *run, struct kernel_run *kr,
+			const struct section *sec)
+{
+	struct section_exec x = { .t = kr->k->target, .kr = kr };
+	struct s2o_opinfo no_flush;
+
+	start_op(run, kr, sec->ops[0], sec->first);
+	kr->info.section = true;
+	kr->section = sec;
+	for (unsigned int i = 0; i < sec->nr; i++)
+		kr->section_ops[i] = (struct s2o_thread_op){
+			.op = sec->ops[i], .thread = sec->thread[i],
+		};
+	if (!run->opts->free_run) {
+		s2o_mmu_arm(kr->mmu, &kr->before, sec->ops, sec->nr,
+			    run->opts->fault_window);
+		s2rt_set_probe(s2o_mmu_probe, kr->mmu);
+	}
+	if (s2rt_threads_run(sec->nr_threads, run->opts->free_run,
+			     section_thread, &x, &kr->sched))
+		abort();
+	s2rt_set_probe(NULL, NULL);
+	s2rt_check_refcounts();
+	take_events(run, kr);
+	s2o_report_init(&kr->report, &kr->info);
+	if (!run->opts->free_run) {
+		note_alloc_failures(kr);
+		s2o_linearizability_check(&kr->info, kr->section_ops, sec->nr,
+					  &kr->report);
+		/* A flush in a section cleans nothing the others rely on. */
+		no_flush = kr->info;
+		no_flush.op = NULL;
+		s2o_cmo_check(&no_flush, &kr->report);
+		print_fault_window(run, kr);
+		s2o_bbm_check(kr->bbm, &kr->info, &kr->report);
+	}
+	collect_runtime(kr);
+	trace_op(run, kr);
+	kr->section = NULL;
+}
+
+/*
+ * The section starting at ops[first] on thread *thread: ops up to a
+ * "thread 0", the end, or S2_SECTION_MAX_OPS of them.  *thread is the
+ * thread the next op is on.
+ */
+static void section_at(const struct s2_seq *seq, unsigned int first,
+		       unsigned int *thread, struct section *sec)
+{
+	unsigned int i;
+
+	sec->first = first;
+	sec->nr = 0;
+	sec->nr_threads = 0;
+	for (i = first; i < seq->nr_ops && sec->nr < S2_SECTION_MAX_OPS; i++) {
+		const struct s2_op *op = &seq->ops[i];
+
+		if (op->kind == S2_OP_THREAD) {
+			if (!op->count)
+				break;
+			*thread = op->count;
+			continue;
+		}
+		sec->ops[sec->nr] = op;
+		sec->thread[sec->nr++] = *thread;
+		if (*thread > sec->nr_threads)
+			sec->nr_threads = *thread;
+	}
+	sec->end = i;
 }
 
 /* The next op's before is this op's after: copy only what changed. */
@@ -320,6 +510,20 @@ static void print_trees(struct run *run, unsigned int index, const char *when)
 	}
 }
 
+/* Every kernel starts the input's schedule from its first byte. */
+static void start_schedule(struct s2rt_schedule *s,
+			   const struct s2_schedule *in)
+{
+	static const enum s2rt_sched_mode modes[] = {
+		[S2_SCHED_NONE] = S2RT_SCHED_NONE,
+		[S2_SCHED_BYTES] = S2RT_SCHED_BYTES,
+		[S2_SCHED_PCT] = S2RT_SCHED_PCT,
+	};
+
+	s2rt_schedule_init(s, modes[in->mode], in->bytes, in->nr_bytes,
+			   in->seed, in->depth);
+}
+
 static int start(struct run *run, const struct s2_named_target *k,
 		 struct kernel_run *kr)
 {
@@ -348,6 +552,10 @@ static int start(struct run *run, const struct s2_named_target *k,
 	}
 	s2rt_events_clear();
 	kr->bbm = s2o_bbm_create();
+	kr->mmu = s2o_mmu_create();
+	if (!kr->bbm || !kr->mmu)
+		abort();
+	start_schedule(&kr->sched, &run->seq->sched);
 	s2o_imap_init(&kr->before);
 	s2o_imap_init(&kr->after);
 	s2o_view_build(&kr->before, run->seq->ipa_bits);
@@ -362,11 +570,40 @@ static void stop(struct kernel_run *kr)
 		kr->k->target->destroy(kr->vm);
 	if (kr->bbm)
 		s2o_bbm_free(kr->bbm);
+	s2o_mmu_free(kr->mmu);
 	s2o_imap_free(&kr->before);
 	s2o_imap_free(&kr->after);
 	free(kr->tables);
 	free(kr->touched);
 	s2rt_ctx_free(kr->ctx);
+}
+
+/* One op (or the destroy, past the last), or a section, on every kernel. */
+static void step(struct run *run, struct s2o_diff **diffs,
+		 const struct section *sec, unsigned int op)
+{
+	const struct s2_seq *seq = run->seq;
+	const struct s2_op *o = op < seq->nr_ops ? &seq->ops[op] : NULL;
+	bool tree = run->opts->tree_op && run->opts->out &&
+		    op + 1 == run->opts->tree_op;
+
+	if (tree)
+		print_trees(run, op, "before");
+	for (unsigned int i = 0; i < run->nr; i++) {
+		if (sec)
+			run_section(run, &run->kr[i], sec);
+		else
+			run_one(run, &run->kr[i], o, op);
+	}
+	for (unsigned int i = 0; i < run->nr; i++)
+		report(run, run->kr[i].k->name, run->kr[i].info.api,
+		       &run->kr[i].report, &run->kr[i].info);
+	if (o)
+		differential(run, diffs);
+	if (tree)
+		print_trees(run, op, "after");
+	for (unsigned int i = 0; i < run->nr; i++)
+		finish_op(&run->kr[i]);
 }
 
 unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
@@ -377,7 +614,6 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 	struct s2o_diff *diffs[S2_MAX_KERNELS] = { 0 };
 	/* Not zeroed whole: start() clears each kernel's run (60 KB here). */
 	struct run run;
-	bool tree = opts->tree_op && opts->out;
 
 	run.seq = seq;
 	run.opts = opts;
@@ -388,9 +624,22 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 			goto out;
 	for (unsigned int i = 1; i < run.nr; i++)
 		diffs[i] = s2o_diff_create(opts->strict);
-	for (unsigned int op = 0; op <= seq->nr_ops; op++) {
+	for (unsigned int op = 0, thread = 0; op <= seq->nr_ops;) {
 		const struct s2_op *o = op < seq->nr_ops ? &seq->ops[op] : NULL;
 
+		if (o && o->kind == S2_OP_THREAD) {
+			thread = o->count;
+			op++;
+			continue;
+		}
+		if (o && thread) {
+			struct section sec;
+
+			section_at(seq, op, &thread, &sec);
+			step(&run, diffs, &sec, op);
+			op = sec.end;
+			continue;
+		}
 		if (!o && opts->dump && opts->out) {
 			for (unsigned int i = 0; i < run.nr; i++) {
 				fprintf(opts->out, "# %s\n", run.kr[i].k->name);
@@ -400,19 +649,8 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 							  opts->out);
 			}
 		}
-		if (tree && op + 1 == opts->tree_op)
-			print_trees(&run, op, "before");
-		for (unsigned int i = 0; i < run.nr; i++)
-			run_one(&run, &run.kr[i], o, op);
-		for (unsigned int i = 0; i < run.nr; i++)
-			report(&run, run.kr[i].k->name, run.kr[i].info.api,
-			       &run.kr[i].report, &run.kr[i].info);
-		if (o)
-			differential(&run, diffs);
-		if (tree && op + 1 == opts->tree_op)
-			print_trees(&run, op, "after");
-		for (unsigned int i = 0; i < run.nr; i++)
-			finish_op(&run.kr[i]);
+		step(&run, diffs, NULL, op);
+		op++;
 	}
 out:
 	for (unsigned int i = 0; i < run.nr; i++) {

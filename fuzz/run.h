@@ -21,6 +21,10 @@ struct s2_run_opts {
 	unsigned int tree_op;	/* print each kernel's table before and after
 				 * this op (1-based, as findings number them)
 				 * as JSON lines; 0: none */
+	bool fault_window;	/* a simulated MMU translates the op's IPAs at
+				 * every yield point; print the faults */
+	bool free_run;		/* sections' threads run free (ThreadSanitizer
+				 * judges): no schedule, no trace checks */
 };
 
 struct s2_run_result {
@@ -31,7 +35,10 @@ struct s2_run_result {
 	char first_known[64];	/* and of the first known one */
 };
 
-/* Runs one op on a target, as the runner does: no checks. */
+/*
+ * Runs one op on a target, as the runner does: no checks.  A thread op is
+ * a directive for the runner, and does nothing here.
+ */
 int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
 		const struct s2_op *op);
 

@@ -27,6 +27,8 @@ struct s2o_opinfo {
 	unsigned int ipa_bits;
 	const char *api;		/* "walk-args" or "visit-ctx" */
 	bool memcache_limited;		/* a memcache directive set this op's */
+	bool section;			/* a concurrent section ran, of which
+					 * op is the first op */
 	const struct s2rt_event *events;	/* everything the op did */
 	size_t nr_events;
 	const uint64_t *touched;	/* s2o_touched() of the events */
@@ -97,6 +99,46 @@ void s2o_bbm_check(struct s2o_bbm *bbm, const struct s2o_opinfo *info,
 
 /* Cache maintenance before guest memory becomes visible. */
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r);
+
+/* One op of a concurrent section, as it ran. */
+struct s2o_thread_op {
+	const struct s2_op *op;
+	unsigned int thread;	/* 1..S2_MAX_THREADS */
+	int rc;			/* what it returned */
+	bool alloc_failed;	/* its memcache ran dry */
+};
+/*
+ * A concurrent section ran on one kernel: info->before is the logical mapping
+ * before it, info->after after it, info->touched/nr_touched the ranges its
+ * stores touched (info->op is the section's first op, info->rc unused).
+ * Reports a "linearizability" finding (check "linear", field "order" for a
+ * final mapping no serialization explains, "rc" for return codes) unless some
+ * serialization of ops that keeps each thread's order, each op applied by
+ * the model to the mapping the ones before it left, allows every op's rc and
+ * leaves exactly the after mapping.
+ */
+void s2o_linearizability_check(const struct s2o_opinfo *info,
+			       const struct s2o_thread_op *ops, unsigned int nr,
+			       struct s2o_report *r);
+
+/*
+ * The simulated MMU (a probe at the runtime's yield points): armed with the
+ * mapping before an op or a section and its ops, it translates IPAs of
+ * their ranges, one a point (every: all of them, to count fault windows).
+ */
+struct s2o_mmu;
+struct s2o_fault_window {
+	uint64_t walks;		/* translations of IPAs mapped before and after */
+	uint64_t faults;	/* of which faulted */
+};
+struct s2o_mmu *s2o_mmu_create(void);
+void s2o_mmu_free(struct s2o_mmu *mmu);
+void s2o_mmu_arm(struct s2o_mmu *mmu, const struct s2o_imap *before,
+		 const struct s2_op *const *ops, unsigned int nr, bool every);
+void s2o_mmu_probe(void *mmu);
+/* Reports what the walks found; fw: the faults a vCPU need not have taken. */
+void s2o_mmu_finish(struct s2o_mmu *mmu, const struct s2o_imap *after,
+		    struct s2o_report *r, struct s2o_fault_window *fw);
 
 /* --- the differential ---------------------------------------------------- */
 

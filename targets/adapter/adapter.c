@@ -6,7 +6,6 @@
  */
 #include <stdlib.h>
 
-#include "../runtime/runtime.h"
 #include "adapter.h"
 
 #ifndef S2_TARGET_SYMBOL
@@ -21,11 +20,17 @@ struct s2_vm *s2_current_vm;
 
 /* --- KVM's host mm_ops, over the runtime's pool ------------------------- */
 
+/*
+ * Each mm_ops call is a yield point: KVM's callbacks take no lock, so
+ * another vCPU may run between any two of them.
+ */
+
 /* kvm_mmu_memory_cache_alloc(): a memcache that runs dry fails the op. */
 static void *memcache_zalloc_page(void *arg)
 {
 	struct kvm_mmu_memory_cache *mc = arg;
 
+	S2RT_YIELD_POINT();
 	if (mc) {
 		if (mc->nobjs <= 0) {
 			s2rt_note_alloc_fail();
@@ -38,26 +43,31 @@ static void *memcache_zalloc_page(void *arg)
 
 static void *zalloc_pages_exact(size_t size)
 {
+	S2RT_YIELD_POINT();
 	return s2rt_pages_exact_alloc(size);
 }
 
 static void free_pages_exact(void *addr, size_t size)
 {
+	S2RT_YIELD_POINT();
 	s2rt_pages_exact_free(addr, size);
 }
 
 static void get_page(void *addr)
 {
+	S2RT_YIELD_POINT();
 	s2rt_page_get(addr);
 }
 
 static void put_page(void *addr)
 {
+	S2RT_YIELD_POINT();
 	s2rt_page_put(addr);
 }
 
 static int page_count(void *addr)
 {
+	S2RT_YIELD_POINT();
 	return s2rt_page_count(addr);
 }
 
@@ -74,12 +84,14 @@ static phys_addr_t virt_to_phys(void *addr)
 /* __clean_dcache_guest_page(): with FWB the clean is the host's no-op. */
 static void clean_dcache_guest_page(void *va, size_t size)
 {
+	S2RT_YIELD_POINT();
 	if (!s2rt_feature(S2_FEAT_FWB))
 		s2rt_dcache_clean(va, size);
 }
 
 static void invalidate_icache_guest_page(void *va, size_t size)
 {
+	S2RT_YIELD_POINT();
 	s2rt_icache_inval(va, size);
 }
 
@@ -107,6 +119,23 @@ static void enter(struct s2_vm *vm)
 	s2_current_vm = vm;
 }
 
+enum lock_mode { SHARED, EXCLUSIVE };
+
+/* An op as KVM runs it: under kvm->mmu_lock, for read or for write. */
+static void enter_locked(struct s2_vm *vm, enum lock_mode mode)
+{
+	bool write = mode == EXCLUSIVE || !s2_gen_shared_walks;
+
+	enter(vm);
+	s2rt_mmu_lock(write);
+	vm->locked_write[s2rt_thread_self()] = write;
+}
+
+struct kvm_mmu_memory_cache *s2_memcache(struct s2_vm *vm)
+{
+	return &vm->memcache[s2rt_thread_self()];
+}
+
 long s2_memcache_pages(const struct s2_vm *vm, long fallback)
 {
 	return vm->next_memcache == S2_MEMCACHE_DEFAULT ? fallback :
@@ -115,12 +144,13 @@ long s2_memcache_pages(const struct s2_vm *vm, long fallback)
 
 static void memcache_fill(struct s2_vm *vm, long fallback)
 {
-	vm->memcache.nobjs = s2_memcache_pages(vm, fallback);
+	s2_memcache(vm)->nobjs = s2_memcache_pages(vm, fallback);
 }
 
-/* An op boundary: no walker can hold a reference past it. */
+/* The end of an op: its walk holds no reference past it. */
 static int leave(struct s2_vm *vm, int rc)
 {
+	s2rt_mmu_unlock(vm->locked_write[s2rt_thread_self()]);
 	vm->next_memcache = S2_MEMCACHE_DEFAULT;
 	s2_gen_grace_period(vm);
 	return rc;
@@ -172,7 +202,7 @@ static void vm_destroy(struct s2_vm *vm)
 {
 	enter(vm);
 	kvm_pgtable_stage2_destroy(&vm->pgt);
-	leave(vm, 0);
+	s2_gen_grace_period(vm);
 	free(vm);
 }
 
@@ -184,14 +214,14 @@ static void vm_set_memcache(struct s2_vm *vm, long pages)
 static int vm_map(struct s2_vm *vm, uint64_t ipa, uint64_t size, uint64_t pa,
 		  unsigned int prot)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	memcache_fill(vm, S2_MEMCACHE_PLENTY);
 	return leave(vm, s2_gen_map(vm, ipa, size, pa, kvm_prot(prot)));
 }
 
 static int vm_unmap(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	return leave(vm, kvm_pgtable_stage2_unmap(&vm->pgt, ipa, size));
 }
 
@@ -200,7 +230,7 @@ static int vm_wrprotect(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 {
 	int rc;
 
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	rc = kvm_pgtable_stage2_wrprotect(&vm->pgt, ipa, size);
 	s2rt_caller_flush(&vm->mmu);
 	return leave(vm, rc);
@@ -225,7 +255,7 @@ static int vm_fault(struct s2_vm *vm, uint64_t ipa, uint64_t pa,
 	if (prot & S2_PROT_DEVICE)
 		prot &= ~S2_PROT_X;
 	kprot = kvm_prot(prot) | KVM_PGTABLE_PROT_R;
-	enter(vm);
+	enter_locked(vm, SHARED);
 	if (s2_gen_leaf_granule(vm, ipa) == granule) {
 		rc = kvm_pgtable_stage2_relax_perms(&vm->pgt, ipa, kprot);
 	} else {
@@ -238,14 +268,14 @@ static int vm_fault(struct s2_vm *vm, uint64_t ipa, uint64_t pa,
 
 static int vm_relax(struct s2_vm *vm, uint64_t ipa, unsigned int prot)
 {
-	enter(vm);
+	enter_locked(vm, SHARED);
 	return leave(vm, kvm_pgtable_stage2_relax_perms(&vm->pgt, ipa,
 							 kvm_prot(prot)));
 }
 
 static int vm_mkold(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	return leave(vm, s2_gen_mkold(vm, ipa, size));
 }
 
@@ -253,14 +283,14 @@ static int vm_mkyoung(struct s2_vm *vm, uint64_t ipa)
 {
 	kvm_pte_t pte;
 
-	enter(vm);
+	enter_locked(vm, SHARED);
 	pte = kvm_pgtable_stage2_mkyoung(&vm->pgt, ipa);
 	return leave(vm, kvm_pte_valid(pte));
 }
 
 static int vm_split(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	return leave(vm, s2_gen_split(vm, ipa, size));
 }
 
@@ -268,15 +298,15 @@ static int vm_split(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 static int vm_set_owner(struct s2_vm *vm, uint64_t ipa, uint64_t size,
 			unsigned int id)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	memcache_fill(vm, S2_MEMCACHE_PLENTY);
 	return leave(vm, kvm_pgtable_stage2_set_owner(&vm->pgt, ipa, size,
-						       &vm->memcache, id));
+						       s2_memcache(vm), id));
 }
 
 static int vm_flush(struct s2_vm *vm, uint64_t ipa, uint64_t size)
 {
-	enter(vm);
+	enter_locked(vm, EXCLUSIVE);
 	return leave(vm, kvm_pgtable_stage2_flush(&vm->pgt, ipa, size));
 }
 

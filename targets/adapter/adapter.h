@@ -12,22 +12,28 @@
 #include <asm/kvm_pgtable.h>
 #include <asm/stage2_pgtable.h>
 
+#include "../runtime/runtime.h"
 #include "../target.h"
 
 /* Deferred frees of unlinked tables, waiting for a grace period. */
-#define S2_MAX_DEFERRED 64
+#define S2_MAX_DEFERRED 256
+/* Index 0 is the sequential path, 1.. the vCPU threads of a section. */
+#define S2_THREAD_SLOTS (S2RT_MAX_THREADS + 1)
 
 struct s2_vm {
 	struct kvm_pgtable pgt;
 	struct kvm_s2_mmu mmu;
 	struct kvm_arch arch;
 	struct kvm_pgtable_mm_ops mm_ops;
-	struct kvm_mmu_memory_cache memcache;
+	/* Each vCPU tops up its own memcache, as KVM's do. */
+	struct kvm_mmu_memory_cache memcache[S2_THREAD_SLOTS];
+	bool locked_write[S2_THREAD_SLOTS];
 	long next_memcache;
 	unsigned int nr_deferred;
 	struct {
 		void *table;
 		int level;
+		uint64_t token;	/* s2rt_rcu_defer() */
 	} deferred[S2_MAX_DEFERRED];
 };
 
@@ -39,9 +45,13 @@ extern struct s2_vm *s2_current_vm;
 
 /* Pages the running op's memcache gets: the input's, or the fallback. */
 long s2_memcache_pages(const struct s2_vm *vm, long fallback);
+/* The running thread's memcache. */
+struct kvm_mmu_memory_cache *s2_memcache(struct s2_vm *vm);
 
 /* Provided per API generation. */
 extern const char s2_gen_api[];
+/* Faults, relax and mkyoung walk shared, under the read lock. */
+extern const bool s2_gen_shared_walks;
 void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops);
 void s2_gen_grace_period(struct s2_vm *vm);
 int s2_gen_map(struct s2_vm *vm, u64 ipa, u64 size, u64 pa,

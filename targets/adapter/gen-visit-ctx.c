@@ -6,16 +6,18 @@
  * free_unlinked_table, which KVM defers past an RCU grace period; split and
  * ranged test_clear_young exist; levels are s8.
  */
-#include "../runtime/runtime.h"
+#include <string.h>
+
 #include "adapter.h"
 
 const char s2_gen_api[] = "visit-ctx";
+const bool s2_gen_shared_walks = true;
 
 /*
  * stage2_free_unlinked_table(): KVM frees through call_rcu.  A walker that
  * is not shared holds the write lock, so nothing else can see the table and
- * it is freed at once (poisoned); under a shared walk it waits for the grace
- * period at the end of the op.
+ * it is freed at once (poisoned); under a shared walk it waits until every
+ * read side that began before has ended (s2_gen_grace_period()).
  */
 static void free_unlinked_table(void *addr, s8 level)
 {
@@ -28,6 +30,7 @@ static void free_unlinked_table(void *addr, s8 level)
 	}
 	vm->deferred[vm->nr_deferred].table = addr;
 	vm->deferred[vm->nr_deferred].level = level;
+	vm->deferred[vm->nr_deferred].token = s2rt_rcu_defer();
 	vm->nr_deferred++;
 }
 
@@ -36,20 +39,35 @@ void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
 	mm_ops->free_unlinked_table = free_unlinked_table;
 }
 
+/*
+ * The RCU callbacks whose grace period is over.  One at a time, taken off
+ * the list before the free: the free has yield points, and another vCPU
+ * may defer more meanwhile.
+ */
 void s2_gen_grace_period(struct s2_vm *vm)
 {
-	for (unsigned int i = 0; i < vm->nr_deferred; i++)
-		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops,
-						 vm->deferred[i].table,
-						 vm->deferred[i].level);
-	vm->nr_deferred = 0;
+	unsigned int i = 0;
+
+	while (i < vm->nr_deferred) {
+		void *table = vm->deferred[i].table;
+		int level = vm->deferred[i].level;
+
+		if (!s2rt_rcu_expired(vm->deferred[i].token)) {
+			i++;
+			continue;
+		}
+		vm->nr_deferred--;
+		memmove(&vm->deferred[i], &vm->deferred[i + 1],
+			(vm->nr_deferred - i) * sizeof(vm->deferred[0]));
+		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops, table, level);
+	}
 }
 
 int s2_gen_map(struct s2_vm *vm, u64 ipa, u64 size, u64 pa,
 	       enum kvm_pgtable_prot prot)
 {
 	return kvm_pgtable_stage2_map(&vm->pgt, ipa, size, pa, prot,
-				      &vm->memcache, 0);
+				      s2_memcache(vm), 0);
 }
 
 /* user_mem_abort() maps under the read lock, racing other vCPUs. */
@@ -57,7 +75,7 @@ int s2_gen_fault(struct s2_vm *vm, u64 ipa, u64 granule, u64 pa,
 		 enum kvm_pgtable_prot prot)
 {
 	return kvm_pgtable_stage2_map(&vm->pgt, ipa, granule, pa, prot,
-				      &vm->memcache,
+				      s2_memcache(vm),
 				      KVM_PGTABLE_WALK_HANDLE_FAULT |
 					      KVM_PGTABLE_WALK_SHARED);
 }

@@ -9,6 +9,8 @@
 #include "adapter.h"
 
 const char s2_gen_api[] = "walk-args";
+/* 6.1 faults under the write lock, as any other op. */
+const bool s2_gen_shared_walks = false;
 
 void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
 {
@@ -24,7 +26,7 @@ int s2_gen_map(struct s2_vm *vm, u64 ipa, u64 size, u64 pa,
 	       enum kvm_pgtable_prot prot)
 {
 	return kvm_pgtable_stage2_map(&vm->pgt, ipa, size, pa, prot,
-				      &vm->memcache);
+				      s2_memcache(vm));
 }
 
 /* 6.1 has no shared walks: faults map under the lock like any map. */
@@ -32,7 +34,7 @@ int s2_gen_fault(struct s2_vm *vm, u64 ipa, u64 granule, u64 pa,
 		 enum kvm_pgtable_prot prot)
 {
 	return kvm_pgtable_stage2_map(&vm->pgt, ipa, granule, pa, prot,
-				      &vm->memcache);
+				      s2_memcache(vm));
 }
 
 static u64 leaf_at(struct s2_vm *vm, u64 ipa, kvm_pte_t *pte)

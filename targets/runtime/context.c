@@ -103,6 +103,7 @@ struct s2rt_event *s2rt_event_add(enum s2rt_event_kind kind, int level,
 	ev = &ctx->events[ctx->nr_events++];
 	*ev = (struct s2rt_event){
 		.kind = kind, .level = level, .index = index,
+		.thread = s2rt_thread_self(),
 		.a = a, .b = b, .c = c,
 	};
 	return ev;
@@ -244,6 +245,8 @@ void s2rt_store(uint64_t *ptep, uint64_t val, bool release)
 	uint64_t old;
 	long idx;
 
+	/* Between the kernel's read of the old value and its store. */
+	S2RT_YIELD_POINT();
 	page = store_target(ptep, &idx, &index);
 	if (!page && idx >= 0)
 		return;
@@ -261,6 +264,7 @@ uint64_t s2rt_cmpxchg(uint64_t *ptep, uint64_t old, uint64_t val)
 	uint32_t index;
 	long idx;
 
+	S2RT_YIELD_POINT();
 	page = store_target(ptep, &idx, &index);
 	if (!page && idx >= 0)
 		return ~old;
@@ -292,6 +296,7 @@ void s2rt_warn(const char *file, int line, const char *cond)
 
 void s2rt_tlbi_vmid(const void *mmu)
 {
+	S2RT_YIELD_POINT();
 	s2rt_event_add(S2RT_EV_TLBI_VMID, S2RT_NO_LEVEL, 0, 0, 0,
 		       (uintptr_t)mmu);
 }
@@ -301,12 +306,14 @@ void s2rt_tlbi_ipa(const void *mmu, uint64_t ipa, int level, bool nsh)
 	/* Hints outside 0..3 (6.12's TLBI_TTL_UNKNOWN) mean "no hint". */
 	int hint = level >= 0 && level <= S2_LAST_LEVEL ? level : S2RT_NO_LEVEL;
 
+	S2RT_YIELD_POINT();
 	s2rt_event_add(nsh ? S2RT_EV_TLBI_IPA_NSH : S2RT_EV_TLBI_IPA, hint, 0,
 		       ipa, 0, (uintptr_t)mmu);
 }
 
 void s2rt_tlbi_range(const void *mmu, uint64_t start, unsigned long pages)
 {
+	S2RT_YIELD_POINT();
 	s2rt_event_add(S2RT_EV_TLBI_RANGE, S2RT_NO_LEVEL, 0, start, pages,
 		       (uintptr_t)mmu);
 }
@@ -319,12 +326,14 @@ void s2rt_caller_flush(const void *mmu)
 
 void s2rt_dcache_clean(void *va, size_t size)
 {
+	S2RT_YIELD_POINT();
 	s2rt_event_add(S2RT_EV_DCACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),
 		       size, 0);
 }
 
 void s2rt_icache_inval(void *va, size_t size)
 {
+	S2RT_YIELD_POINT();
 	s2rt_event_add(S2RT_EV_ICACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),
 		       size, 0);
 }
@@ -340,19 +349,4 @@ void s2rt_note_free_unlinked(void *table, int level)
 void s2rt_note_alloc_fail(void)
 {
 	s2rt_event_add(S2RT_EV_ALLOC_FAIL, S2RT_NO_LEVEL, 0, 0, 0, 0);
-}
-
-void s2rt_rcu_read_lock(void)
-{
-	s2rt_cur->rcu_depth++;
-}
-
-void s2rt_rcu_read_unlock(void)
-{
-	s2rt_cur->rcu_depth--;
-}
-
-bool s2rt_rcu_read_lock_held(void)
-{
-	return s2rt_cur->rcu_depth > 0;
 }

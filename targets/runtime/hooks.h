@@ -27,4 +27,17 @@ void s2rt_rcu_read_lock(void);
 void s2rt_rcu_read_unlock(void);
 bool s2rt_rcu_read_lock_held(void);
 
+/*
+ * A point where the scheduler may run another thread (and the simulated
+ * MMU looks at the table).  s2rt_yields is false unless a section or a
+ * probe is on, so a sequential run pays one load per point.
+ */
+extern bool s2rt_yields;
+void s2rt_yield(void);
+#define S2RT_YIELD_POINT()                                                  \
+	do {                                                                \
+		if (s2rt_yields)                                            \
+			s2rt_yield();                                       \
+	} while (0)
+
 #endif /* S2FUZZ_HOOKS_H */

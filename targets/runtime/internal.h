@@ -42,7 +42,6 @@ struct s2rt_pool {
 
 struct s2rt_ctx {
 	unsigned int features;
-	int rcu_depth;
 	void *root;
 	int start_level;
 	unsigned int ia_bits;

@@ -38,6 +38,7 @@ enum s2rt_event_kind {
 struct s2rt_event {
 	uint8_t kind;
 	int8_t level;		/* level of the entry / TLBI hint; -128 none */
+	uint8_t thread;		/* the vCPU thread that did it; 0: sequential */
 	uint32_t index;
 	uint64_t a, b, c;
 	uint64_t ipa;		/* stores: first IPA the entry translates */
@@ -105,8 +106,70 @@ struct s2rt_table {
  */
 size_t s2rt_tables(struct s2rt_table *out, size_t max);
 
+/* What a hardware walk of ipa finds in the live table, now. */
+struct s2rt_translation {
+	bool valid;		/* a valid leaf: pte, level */
+	bool freed;		/* the walk read a freed table page */
+	int level;		/* of the leaf, or where the walk stopped */
+	uint64_t pte;
+	uint64_t table_pa;	/* the page the walk stopped in */
+};
+
+void s2rt_translate(uint64_t ipa, struct s2rt_translation *t);
+
 /* Is pa a table page of the pool (live or freed)? */
 bool s2rt_pa_is_table(uint64_t pa);
+
+/* --- thread schedules (sched.c, rcu.c) ------------------------------------ */
+
+#define S2RT_MAX_THREADS 3
+#define S2RT_PCT_MAX_DEPTH 16
+/* PCT's change points fall among this many first yield points. */
+#define S2RT_PCT_STEPS 2048
+
+enum s2rt_sched_mode { S2RT_SCHED_NONE, S2RT_SCHED_BYTES, S2RT_SCHED_PCT };
+
+/* Where a kernel's run is in its schedule: it goes on across sections. */
+struct s2rt_schedule {
+	enum s2rt_sched_mode mode;
+	const uint8_t *bytes;
+	size_t nr_bytes, pos;
+	unsigned int budget;	/* bytes: yield points left to the thread */
+	unsigned int depth;	/* PCT */
+	unsigned int prio[S2RT_MAX_THREADS + 1];
+	uint32_t change[S2RT_PCT_MAX_DEPTH];
+	uint32_t steps;
+	uint64_t yields;	/* yield points passed, for reports */
+};
+
+void s2rt_schedule_init(struct s2rt_schedule *s, enum s2rt_sched_mode mode,
+			const uint8_t *bytes, size_t nr, uint64_t seed,
+			unsigned int depth);
+
+typedef void (*s2rt_thread_fn)(unsigned int thread, void *arg);
+/*
+ * Runs fn(1..nr, arg) on nr threads, one at a time as s picks them, or all
+ * at once (free_run, for ThreadSanitizer); returns when all are done, or -1
+ * if a thread could not be created (those that could have run).
+ */
+int s2rt_threads_run(unsigned int nr, bool free_run, s2rt_thread_fn fn,
+		     void *arg, struct s2rt_schedule *s);
+/* 0 outside a section, else the vCPU thread running. */
+unsigned int s2rt_thread_self(void);
+/* The simulated kvm->mmu_lock: write for exclusive ops, read for shared. */
+void s2rt_mmu_lock(bool write);
+void s2rt_mmu_unlock(bool write);
+
+/* Called at every yield point (a simulated MMU), or NULL. */
+typedef void (*s2rt_probe_fn)(void *arg);
+void s2rt_set_probe(s2rt_probe_fn fn, void *arg);
+
+/*
+ * RCU: a free deferred with the token s2rt_rcu_defer() gives may happen
+ * once s2rt_rcu_expired(token): no read side that began before it is left.
+ */
+uint64_t s2rt_rcu_defer(void);
+bool s2rt_rcu_expired(uint64_t token);
 
 /* --- judging ------------------------------------------------------------- */
 

@@ -130,6 +130,48 @@ void s2rt_walk(s2_entry_fn fn, void *arg)
 }
 
 /*
+ * As the MMU walks: one entry a level, each read once (a vCPU may be
+ * storing to it).  A page the pool has freed may be reused by then, so
+ * reading one is the finding, whatever it holds.
+ */
+void s2rt_translate(uint64_t ipa, struct s2rt_translation *t)
+{
+	struct s2rt_ctx *ctx = s2rt_cur;
+	struct s2rt_pool *pool = &ctx->pool;
+	uint64_t span = S2_ENTRIES_PER_TABLE * s2_level_size(ctx->start_level);
+	long idx = s2rt_page_index(pool, ctx->root);
+	int level = ctx->start_level;
+
+	*t = (struct s2rt_translation){ .level = level };
+	if (idx < 0 || ipa >> ctx->ia_bits)
+		return;
+	idx += ipa / span;
+	for (;;) {
+		const uint64_t *entries = s2rt_page_va(pool, idx);
+		unsigned int i = (ipa >> s2_level_shift(level)) %
+				 S2_ENTRIES_PER_TABLE;
+
+		t->level = level;
+		t->table_pa = s2rt_page_pa(idx);
+		if (pool->pages[idx].state != S2RT_PAGE_LIVE) {
+			t->freed = true;
+			return;
+		}
+		t->pte = __atomic_load_n(&entries[i], __ATOMIC_RELAXED);
+		if (!s2_desc_is_table(t->pte, level)) {
+			t->valid = s2_desc_valid(t->pte);
+			return;
+		}
+		idx = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(t->pte)));
+		if (idx < 0) {
+			t->freed = true;
+			return;
+		}
+		level++;
+	}
+}
+
+/*
  * pgtable.c frees a table when page_count() says only the table itself
  * holds it, so the count must be exactly 1 + the non-zero entries
  * (stage2_pte_is_counted: valid leaves, tables, owner annotations).

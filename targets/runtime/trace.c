@@ -30,6 +30,8 @@ static void print_store(const struct s2rt_event *ev, const char *what,
 
 void s2rt_event_print(const struct s2rt_event *ev, FILE *out)
 {
+	if (ev->thread)
+		fprintf(out, "t%u", ev->thread);
 	switch (ev->kind) {
 	case S2RT_EV_STORE:
 		print_store(ev, "store", out);

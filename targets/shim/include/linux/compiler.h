@@ -2,7 +2,8 @@
 /*
  * Customised for testing: <linux/compiler.h>'s READ_ONCE/WRITE_ONCE.  Every
  * 64-bit WRITE_ONCE in the files under test is a PTE store, so it goes to
- * the runtime, which performs it and records it in the event log.
+ * the runtime, which performs it and records it in the event log.  Both
+ * are points where the scheduler may switch threads.
  */
 #ifndef S2SHIM_LINUX_COMPILER_H
 #define S2SHIM_LINUX_COMPILER_H
@@ -10,7 +11,12 @@
 #include <linux/types.h>
 #include "hooks.h"
 
-#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+/* A read another vCPU's store may race with: a yield point. */
+#define READ_ONCE(x)                                                        \
+	({                                                                  \
+		S2RT_YIELD_POINT();                                         \
+		*(const volatile __typeof__(x) *)&(x);                      \
+	})
 
 #define WRITE_ONCE(x, val)                                                  \
 	do {                                                                \

@@ -83,6 +83,18 @@ bool s2o_plan_allows(const struct s2o_plan *p, int rc)
 	return false;
 }
 
+const char *s2o_plan_rcs(const struct s2o_plan *p, char *buf, size_t len)
+{
+	char num[16];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < p->nr_rc && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " or " : "",
+			      s2o_rc_name(p->rc[i], num, sizeof(num)));
+	return buf;
+}
+
 /* A memcache that ran dry is the one way to -ENOMEM. */
 static bool memcache_ran_dry(const struct s2o_opinfo *info)
 {
@@ -562,18 +574,6 @@ void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 
 /* --- judging ------------------------------------------------------------- */
 
-/* The value of m at addr; *end is lowered to where it may change. */
-static struct s2o_val piece(const struct s2o_imap *m, uint64_t addr,
-			    uint64_t *end)
-{
-	uint64_t s, e;
-	struct s2o_val v = s2o_imap_get(m, addr, &s, &e);
-
-	if (e < *end)
-		*end = e;
-	return v;
-}
-
 bool s2o_val_matches(const struct s2o_val *want, const struct s2o_val *got,
 		     const char **field)
 {
@@ -597,11 +597,11 @@ struct verdict {
 static void verdict_at(const struct s2o_plan *p, const struct s2o_opinfo *info,
 		       uint64_t addr, uint64_t *end, struct verdict *v)
 {
-	struct s2o_val torn = piece(&p->torn, addr, end);
+	struct s2o_val torn = s2o_imap_piece(&p->torn, addr, end);
 
-	v->want = piece(&p->expect, addr, end);
-	v->other = piece(&p->alt, addr, end);
-	v->got = piece(info->after, addr, end);
+	v->want = s2o_imap_piece(&p->expect, addr, end);
+	v->other = s2o_imap_piece(&p->alt, addr, end);
+	v->got = s2o_imap_piece(info->after, addr, end);
 	v->gone = info->rc == -ENOMEM && torn.kind != S2O_UNMAPPED;
 }
 
@@ -695,16 +695,12 @@ static void check_mapping(const struct s2o_plan *p,
 static void check_rc(const struct s2o_plan *p, const struct s2o_opinfo *info,
 		     struct s2o_report *r)
 {
-	char want[64] = "", num[16];
-	size_t n = 0;
+	char want[64], num[16];
 
 	if (s2o_plan_allows(p, info->rc))
 		return;
-	for (unsigned int i = 0; i < p->nr_rc; i++)
-		n += snprintf(want + n, sizeof(want) - n, "%s%s",
-			      i ? " or " : "",
-			      s2o_rc_name(p->rc[i], num, sizeof(num)));
-	s2o_report(r, "model", -1, "rc", "expected %s, returned %s", want,
+	s2o_report(r, "model", -1, "rc", "expected %s, returned %s",
+		   s2o_plan_rcs(p, want, sizeof(want)),
 		   s2o_rc_name(info->rc, num, sizeof(num)));
 }
 

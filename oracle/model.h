@@ -37,6 +37,8 @@ void s2o_model_hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi);
 void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 		    struct s2o_plan *p);
 bool s2o_plan_allows(const struct s2o_plan *p, int rc);
+/* The return codes p allows: "0 or -EAGAIN". */
+const char *s2o_plan_rcs(const struct s2o_plan *p, char *buf, size_t len);
 
 /*
  * Does got read as want, an expectation (whose access flag may be

@@ -62,7 +62,7 @@ RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "targets/runtime/table.c", "targets/runtime/trace.c",
                    "oracle/desc.c", "oracle/imap.c", "oracle/view.c",
                    "oracle/report.c", "oracle/diff.c", "oracle/model.c",
-                   "oracle/bbm.c", "oracle/cmo.c",
+                   "oracle/bbm.c", "oracle/cmo.c", "oracle/linearize.c",
                    "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c",
                    "fuzz/file.c", "fuzz/mutate.c", "fuzz/repro-c.c",
                    "fuzz/tree.c"]

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The reference model's plan of one op, for the oracle's own checkers:
- * model.c judges an op against it, linearize.c chains plans along the
- * serializations of a concurrent section.  Not for fuzz/: the checkers
- * there speak through oracle.h.
+ * The reference model's plan of one op, inside the oracle: model.c judges
+ * an op against it, linearize.c chains plans along the serializations of a
+ * concurrent section.  fuzz/ sees only oracle.h.
  */
 #ifndef S2FUZZ_MODEL_H
 #define S2FUZZ_MODEL_H

@@ -98,6 +98,28 @@ void s2o_bbm_check(struct s2o_bbm *bbm, const struct s2o_opinfo *info,
 /* Cache maintenance before guest memory becomes visible. */
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r);
 
+/* One op of a concurrent section, as it ran. */
+struct s2o_thread_op {
+	const struct s2_op *op;
+	unsigned int thread;	/* 1..S2_MAX_THREADS */
+	int rc;			/* what it returned */
+	bool alloc_failed;	/* its memcache ran dry */
+};
+
+/*
+ * A concurrent section ran on one kernel: info->before is the logical mapping
+ * before it, info->after after it, info->touched/nr_touched the ranges its
+ * stores touched (info->op is the section's first op, info->rc unused).
+ * Reports a "linearizability" finding (check "linear", field "order" for a
+ * final mapping no serialization explains, "rc" for return codes) unless some
+ * serialization of ops that keeps each thread's order, each op applied by
+ * the model to the mapping the ones before it left, allows every op's rc and
+ * leaves exactly the after mapping.
+ */
+void s2o_linearizability_check(const struct s2o_opinfo *info,
+			       const struct s2o_thread_op *ops, unsigned int nr,
+			       struct s2o_report *r);
+
 /* --- the differential ---------------------------------------------------- */
 
 struct s2o_diff;

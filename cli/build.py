@@ -64,6 +64,7 @@ RUNTIME_SOURCES = ["targets/runtime/pool.c", "targets/runtime/context.c",
                    "oracle/desc.c", "oracle/imap.c", "oracle/view.c",
                    "oracle/report.c", "oracle/diff.c", "oracle/model.c",
                    "oracle/bbm.c", "oracle/cmo.c", "oracle/mmu.c",
+                   "oracle/linearize.c",
                    "fuzz/seq.c", "fuzz/gen.c", "fuzz/run.c",
                    "fuzz/file.c", "fuzz/mutate.c", "fuzz/repro-c.c",
                    "fuzz/tree.c"]

@@ -187,6 +187,17 @@ struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 	return (struct s2o_val){ .kind = S2O_UNMAPPED, .level = -1 };
 }
 
+struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
+			      uint64_t *end)
+{
+	uint64_t s, e;
+	struct s2o_val v = s2o_imap_get(m, addr, &s, &e);
+
+	if (e < *end)
+		*end = e;
+	return v;
+}
+
 void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
 		   s2o_imap_fn fn, void *arg)
 {

@@ -67,6 +67,12 @@ void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
  */
 struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 			    uint64_t *start, uint64_t *end);
+/*
+ * The value at addr, *end lowered to where it may change: walking several
+ * maps side by side, piece by piece.
+ */
+struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
+			      uint64_t *end);
 
 /*
  * Calls fn on each piece of [start, end) in order, gaps included (as

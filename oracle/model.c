@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "desc.h"
-#include "oracle.h"
+#include "model.h"
 
 #define S2O_PROT_RWX (S2_PROT_R | S2_PROT_W | S2_PROT_X)
 /* KVM_MAX_OWNER_ID: the owner field of an invalid PTE has one bit in use. */
@@ -32,13 +32,8 @@ struct model {
 	const struct s2o_opinfo *info;
 	const struct s2_op *op;
 	const struct s2o_imap *before;
-	struct s2o_imap expect;	/* the primary outcome */
-	struct s2o_imap alt;	/* the other allowed one, or expect */
-	struct s2o_imap torn;	/* leaves a map walk broke: break_leaf() */
-	bool partial;		/* the op may have stopped part-way */
-	uint64_t start, end;	/* every address the op may change */
-	int rc[3];		/* the return codes allowed */
-	unsigned int nr_rc;
+	struct s2o_plan *plan;	/* what the planners build */
+	bool alloc_failed;	/* the op's memcache ran dry */
 	int block_min;		/* the first level a block may sit at */
 	unsigned int grant;	/* relax: the permissions granted */
 	unsigned int unchanged;	/* map chunks the kernel left alone */
@@ -77,19 +72,31 @@ static int start_level(unsigned int ipa_bits)
 
 static void allow(struct model *m, int rc)
 {
-	m->rc[m->nr_rc++] = rc;
+	m->plan->rc[m->plan->nr_rc++] = rc;
 }
 
-static bool rc_allowed(const struct model *m, int rc)
+bool s2o_plan_allows(const struct s2o_plan *p, int rc)
 {
-	for (unsigned int i = 0; i < m->nr_rc; i++)
-		if (m->rc[i] == rc)
+	for (unsigned int i = 0; i < p->nr_rc; i++)
+		if (p->rc[i] == rc)
 			return true;
 	return false;
 }
 
+const char *s2o_plan_rcs(const struct s2o_plan *p, char *buf, size_t len)
+{
+	char num[16];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < p->nr_rc && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? " or " : "",
+			      s2o_rc_name(p->rc[i], num, sizeof(num)));
+	return buf;
+}
+
 /* A memcache that ran dry is the one way to -ENOMEM. */
-static bool alloc_failed(const struct s2o_opinfo *info)
+static bool memcache_ran_dry(const struct s2o_opinfo *info)
 {
 	for (size_t i = 0; i < info->nr_events; i++)
 		if (info->events[i].kind == S2RT_EV_ALLOC_FAIL)
@@ -101,10 +108,10 @@ static void cover(struct model *m, uint64_t start, uint64_t end)
 {
 	if (start >= end)
 		return;
-	if (start < m->start)
-		m->start = start;
-	if (end > m->end)
-		m->end = end;
+	if (start < m->plan->start)
+		m->plan->start = start;
+	if (end > m->plan->end)
+		m->plan->end = end;
 }
 
 /*
@@ -177,7 +184,7 @@ static void edit_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 		return;
 	leaf = leaf_span(v, &start, &end);
 	edit_leaf(m, &leaf);
-	s2o_imap_set(&m->expect, start, end, &leaf);
+	s2o_imap_set(&m->plan->expect, start, end, &leaf);
 	cover(m, start, end);
 }
 
@@ -202,7 +209,7 @@ static void edit_leaves(struct model *m, uint64_t start, uint64_t end)
 	/* Unmap removes every leaf it meets, whole: one edit, not one a leaf. */
 	if (m->op->kind == S2_OP_UNMAP) {
 		whole_leaves(m, &start, &end);
-		s2o_imap_set(&m->expect, start, end, &unmapped);
+		s2o_imap_set(&m->plan->expect, start, end, &unmapped);
 		cover(m, start, end);
 		return;
 	}
@@ -279,7 +286,7 @@ static void keep_unchanged(uint64_t start, uint64_t end,
 	    old->pa != r->val.pa + (start - r->run_start) ||
 	    (old->prot ^ r->val.prot) & S2_PROT_DEVICE)
 		return;
-	s2o_imap_set(&r->m->expect, start, end, old);
+	s2o_imap_set(&r->m->plan->expect, start, end, old);
 	r->m->unchanged++;
 }
 
@@ -295,7 +302,7 @@ static void install_chunks(struct model *m, const struct walk *w)
 		r.val.level = level;
 		if (r.val.kind == S2O_MAPPED)
 			r.val.pa += addr - w->start;
-		s2o_imap_set(&m->expect, addr, end, &r.val);
+		s2o_imap_set(&m->plan->expect, addr, end, &r.val);
 		s2o_imap_each(m->before, addr, end, keep_unchanged, &r);
 		addr = end;
 	}
@@ -322,9 +329,9 @@ static void break_leaf(uint64_t start, uint64_t end, const struct s2o_val *v,
 	if (start >= w->start && end <= w->end &&
 	    leaf.level >= chunk_level(r->m, w, start))
 		return;
-	s2o_imap_set(&r->m->expect, start, w->start, &unmapped);
-	s2o_imap_set(&r->m->expect, w->end, end, &unmapped);
-	s2o_imap_set(&r->m->torn, start, end, &leaf);
+	s2o_imap_set(&r->m->plan->expect, start, w->start, &unmapped);
+	s2o_imap_set(&r->m->plan->expect, w->end, end, &unmapped);
+	s2o_imap_set(&r->m->plan->torn, start, end, &leaf);
 	cover(r->m, start, end);
 }
 
@@ -336,10 +343,10 @@ static void plan_walk(struct model *m, const struct walk *w)
 	install_chunks(m, w);
 	s2o_imap_each(m->before, w->start, w->end, break_leaf, &r);
 	allow(m, 0);
-	if (alloc_failed(m->info))
+	if (m->alloc_failed)
 		allow(m, -ENOMEM);
 	/* An error stops the walk: each chunk is old or new. */
-	m->partial = m->info->rc != 0;
+	m->plan->partial = m->info->rc != 0;
 }
 
 static struct s2o_val mapping(uint64_t pa, unsigned int prot)
@@ -417,7 +424,7 @@ static void plan_fault(struct model *m)
 	 * at the chunk that returned it (6.12: KVM_PGTABLE_WALK_HANDLE_FAULT).
 	 */
 	if (m->unchanged)
-		m->partial = true;
+		m->plan->partial = true;
 }
 
 /* unmap and wrprotect: every leaf the range overlaps. */
@@ -509,24 +516,66 @@ static void (*const planners[S2_OP_COUNT])(struct model *m) = {
 	[S2_OP_OWNER] = plan_owner,
 	[S2_OP_FLUSH] = plan_nothing,
 	[S2_OP_MEMCACHE] = plan_nothing,
+	[S2_OP_THREAD] = plan_nothing,
 };
+
+/* --- the plan ------------------------------------------------------------ */
+
+/*
+ * What the model needs of the mapping before: the 1G slots the op's range
+ * meets (no leaf is larger, so every leaf it overlaps is inside) and every
+ * range its stores touched.  Copying only that keeps an op's cost apart from
+ * the size of the rest of the mapping.
+ */
+void s2o_model_hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
+{
+	const struct s2_op *op = info->op;
+	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL);
+	const uint64_t *ranges = info->touched;
+	size_t n = info->nr_touched;
+
+	*lo = align_down(op->ipa, slot);
+	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
+			 slot) + slot;
+	if (n && ranges[0] < *lo)
+		*lo = ranges[0];
+	if (n && ranges[2 * n - 1] > *hi)
+		*hi = ranges[2 * n - 1];
+}
+
+void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
+		    struct s2o_plan *p)
+{
+	int start = start_level(info->ipa_bits);
+	uint64_t lo, hi;
+	struct model m = {
+		.info = info,
+		.op = info->op,
+		.before = info->before,
+		.plan = p,
+		.alloc_failed = alloc_failed,
+		.block_min = start > S2O_MIN_BLOCK_LEVEL ? start :
+							   S2O_MIN_BLOCK_LEVEL,
+	};
+
+	s2o_imap_clear(&p->expect);
+	s2o_imap_clear(&p->alt);
+	s2o_imap_clear(&p->torn);
+	p->partial = false;
+	p->start = UINT64_MAX;
+	p->end = 0;
+	p->nr_rc = 0;
+	s2o_model_hull(info, &lo, &hi);
+	s2o_imap_splice(&p->expect, lo, hi, info->before);
+	planners[info->op->kind](&m);
+	s2o_imap_splice(&p->alt, lo, hi,
+			p->partial ? info->before : &p->expect);
+}
 
 /* --- judging ------------------------------------------------------------- */
 
-/* The value of m at addr; *end is lowered to where it may change. */
-static struct s2o_val piece(const struct s2o_imap *m, uint64_t addr,
-			    uint64_t *end)
-{
-	uint64_t s, e;
-	struct s2o_val v = s2o_imap_get(m, addr, &s, &e);
-
-	if (e < *end)
-		*end = e;
-	return v;
-}
-
-static bool matches(const struct s2o_val *want, const struct s2o_val *got,
-		    const char **field)
+bool s2o_val_matches(const struct s2o_val *want, const struct s2o_val *got,
+		     const char **field)
 {
 	if (!s2o_val_same(want, got, false, field))
 		return false;
@@ -545,29 +594,30 @@ struct verdict {
 };
 
 /* The verdict at addr; *end is lowered to where it may change. */
-static void verdict_at(const struct model *m, uint64_t addr, uint64_t *end,
-		       struct verdict *v)
+static void verdict_at(const struct s2o_plan *p, const struct s2o_opinfo *info,
+		       uint64_t addr, uint64_t *end, struct verdict *v)
 {
-	struct s2o_val torn = piece(&m->torn, addr, end);
+	struct s2o_val torn = s2o_imap_piece(&p->torn, addr, end);
 
-	v->want = piece(&m->expect, addr, end);
-	v->other = piece(&m->alt, addr, end);
-	v->got = piece(m->info->after, addr, end);
-	v->gone = m->info->rc == -ENOMEM && torn.kind != S2O_UNMAPPED;
+	v->want = s2o_imap_piece(&p->expect, addr, end);
+	v->other = s2o_imap_piece(&p->alt, addr, end);
+	v->got = s2o_imap_piece(info->after, addr, end);
+	v->gone = info->rc == -ENOMEM && torn.kind != S2O_UNMAPPED;
 }
 
 static bool allowed(const struct verdict *v)
 {
 	const char *field;
 
-	return matches(&v->want, &v->got, &field) ||
-	       matches(&v->other, &v->got, &field) ||
+	return s2o_val_matches(&v->want, &v->got, &field) ||
+	       s2o_val_matches(&v->other, &v->got, &field) ||
 	       (v->gone && v->got.kind == S2O_UNMAPPED);
 }
 
 /* The first address of [start, end) where after is no allowed outcome. */
-static bool find_mismatch(const struct model *m, uint64_t start, uint64_t end,
-			  uint64_t *where)
+static bool find_mismatch(const struct s2o_plan *p,
+			  const struct s2o_opinfo *info, uint64_t start,
+			  uint64_t end, uint64_t *where)
 {
 	uint64_t addr = start;
 
@@ -575,7 +625,7 @@ static bool find_mismatch(const struct model *m, uint64_t start, uint64_t end,
 		uint64_t next = end;
 		struct verdict v;
 
-		verdict_at(m, addr, &next, &v);
+		verdict_at(p, info, addr, &next, &v);
 		if (!allowed(&v)) {
 			*where = addr;
 			return true;
@@ -586,7 +636,8 @@ static bool find_mismatch(const struct model *m, uint64_t start, uint64_t end,
 }
 
 /* "IPA 0x40200000: expected map 0x80200000 rw (or unmapped), found ..." */
-static void report_mapping(const struct model *m, struct s2o_report *r,
+static void report_mapping(const struct s2o_plan *p,
+			   const struct s2o_opinfo *info, struct s2o_report *r,
 			   uint64_t where)
 {
 	uint64_t end = UINT64_MAX;
@@ -596,10 +647,10 @@ static void report_mapping(const struct model *m, struct s2o_report *r,
 	bool young, differs, gone;
 	int level = -1;
 
-	verdict_at(m, where, &end, &v);
-	matches(&v.want, &v.got, &field);
+	verdict_at(p, info, where, &end, &v);
+	s2o_val_matches(&v.want, &v.got, &field);
 	young = !strcmp(field, "young");
-	differs = !matches(&v.want, &v.other, &same);
+	differs = !s2o_val_matches(&v.want, &v.other, &same);
 	gone = v.gone && v.want.kind != S2O_UNMAPPED &&
 	       v.other.kind != S2O_UNMAPPED;
 	s2o_val_describe(&v.other, young, false, b, sizeof(b));
@@ -619,96 +670,49 @@ static void report_mapping(const struct model *m, struct s2o_report *r,
 		   s2o_val_describe(&v.got, young, false, c, sizeof(c)));
 }
 
-static void check_mapping(const struct model *m, struct s2o_report *r)
+static void check_mapping(const struct s2o_plan *p,
+			  const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	const struct s2o_opinfo *info = m->info;
 	const uint64_t *ranges = info->touched;
 	uint64_t where = UINT64_MAX, at;
 	size_t n = info->nr_touched;
 
-	if (m->start < m->end)
-		find_mismatch(m, m->start, m->end, &where);
+	if (p->start < p->end)
+		find_mismatch(p, info, p->start, p->end, &where);
 	/* Sorted: the first range with a mismatch has the lowest one. */
 	for (size_t i = 0; i < n && ranges[2 * i] < where; i++) {
-		if (find_mismatch(m, ranges[2 * i], ranges[2 * i + 1], &at)) {
+		if (find_mismatch(p, info, ranges[2 * i], ranges[2 * i + 1],
+				  &at)) {
 			if (at < where)
 				where = at;
 			break;
 		}
 	}
 	if (where != UINT64_MAX)
-		report_mapping(m, r, where);
+		report_mapping(p, info, r, where);
 }
 
-static void check_rc(const struct model *m, struct s2o_report *r)
+static void check_rc(const struct s2o_plan *p, const struct s2o_opinfo *info,
+		     struct s2o_report *r)
 {
-	char want[64] = "", num[16];
-	size_t n = 0;
+	char want[64], num[16];
 
-	if (rc_allowed(m, m->info->rc))
+	if (s2o_plan_allows(p, info->rc))
 		return;
-	for (unsigned int i = 0; i < m->nr_rc; i++)
-		n += snprintf(want + n, sizeof(want) - n, "%s%s",
-			      i ? " or " : "",
-			      s2o_rc_name(m->rc[i], num, sizeof(num)));
-	s2o_report(r, "model", -1, "rc", "expected %s, returned %s", want,
-		   s2o_rc_name(m->info->rc, num, sizeof(num)));
-}
-
-/*
- * What the model needs of the mapping before: the 1G slots the op's range
- * meets (no leaf is larger, so every leaf it overlaps is inside) and every
- * range its stores touched.  Copying only that keeps an op's cost apart from
- * the size of the rest of the mapping.
- */
-static void hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
-{
-	const struct s2_op *op = info->op;
-	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL);
-	const uint64_t *ranges = info->touched;
-	size_t n = info->nr_touched;
-
-	*lo = align_down(op->ipa, slot);
-	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
-			 slot) + slot;
-	if (n && ranges[0] < *lo)
-		*lo = ranges[0];
-	if (n && ranges[2 * n - 1] > *hi)
-		*hi = ranges[2 * n - 1];
+	s2o_report(r, "model", -1, "rc", "expected %s, returned %s",
+		   s2o_plan_rcs(p, want, sizeof(want)),
+		   s2o_rc_name(info->rc, num, sizeof(num)));
 }
 
 void s2o_model_check(const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	int start = start_level(info->ipa_bits);
-	uint64_t lo, hi;
-	struct model m = {
-		.info = info,
-		.op = info->op,
-		.before = info->before,
-		.start = UINT64_MAX,
-		.block_min = start > S2O_MIN_BLOCK_LEVEL ? start :
-							   S2O_MIN_BLOCK_LEVEL,
-	};
-
 	/* Kept across ops: allocating three maps per op showed in profiles. */
-	static _Thread_local struct s2o_imap scratch[3];
+	static _Thread_local struct s2o_plan plan;
 
 	/* destroy: the VM is gone, and its mapping with it. */
 	if (!info->op)
 		return;
-	m.expect = scratch[0];
-	m.alt = scratch[1];
-	m.torn = scratch[2];
-	s2o_imap_clear(&m.expect);
-	s2o_imap_clear(&m.alt);
-	s2o_imap_clear(&m.torn);
-	hull(info, &lo, &hi);
-	s2o_imap_splice(&m.expect, lo, hi, info->before);
-	planners[info->op->kind](&m);
-	s2o_imap_splice(&m.alt, lo, hi, m.partial ? info->before : &m.expect);
-	check_mapping(&m, r);
-	check_rc(&m, r);
-	scratch[0] = m.expect;
-	scratch[1] = m.alt;
-	scratch[2] = m.torn;
+	s2o_model_plan(info, memcache_ran_dry(info), &plan);
+	check_mapping(&plan, info, r);
+	check_rc(&plan, info, r);
 }

@@ -107,6 +107,7 @@ struct s2o_thread_op {
 	int rc;			/* what it returned */
 	bool alloc_failed;	/* its memcache ran dry */
 };
+
 /*
  * A concurrent section ran on one kernel: info->before is the logical mapping
  * before it, info->after after it, info->touched/nr_touched the ranges its

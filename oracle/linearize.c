@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Linearizability of a concurrent section: whatever the vCPU threads did
+ * at once must read as if the ops ran one at a time.  KVM's parallel fault
+ * handling rests on that: a walk under the read lock swaps each PTE by
+ * compare-and-exchange, and one that loses a race backs off
+ * (stage2_try_set_pte() in pgtable.c).  So some serialization of
+ * the section's ops, each thread's ops in their order, each op as the
+ * reference model (model.c) allows it on the mapping the ops before it
+ * left, must allow every return code and leave the mapping the kernel left.
+ *
+ * The search is depth-first over those serializations: at most 90 of them
+ * (six ops on three threads), each op branching on the few outcomes the
+ * model allows it.  A branch ends as soon as an op's return code is not
+ * allowed on the mapping it would have run on.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+#define MAX_OPS S2_SECTION_MAX_OPS
+
+/* How an op of a serialization left the mapping. */
+enum outcome {
+	DONE,		/* the model's outcome, expect */
+	STOPPED,	/* a walk that stopped at once: alt */
+	PART_WAY,	/* stopped part-way: alt where after is not expect */
+	LOST,		/* a fault that lost the race: nothing */
+	NR_OUTCOMES
+};
+
+static const char *const outcome_text[NR_OUTCOMES] = {
+	[STOPPED] = " (stopped)",
+	[PART_WAY] = " (stopped part-way)",
+	[LOST] = " (lost the race)",
+};
+
+struct step {
+	unsigned int op;	/* index in the section */
+	enum outcome outcome;
+};
+
+/*
+ * A search visits thousands of nodes: their maps, one set per depth, are
+ * kept across nodes and sections, as model.c keeps its plan.
+ */
+struct scratch {
+	struct s2o_imap state[MAX_OPS + 1];	/* before each step */
+	struct s2o_imap settled[MAX_OPS];	/* every access flag known */
+	struct s2o_plan plan[MAX_OPS];
+};
+
+struct search {
+	const struct s2o_opinfo *info;
+	const struct s2o_thread_op *ops;
+	unsigned int nr;
+	struct scratch *s;
+	uint64_t hull[MAX_OPS][2];	/* where each op's plan holds a map */
+	unsigned int done;		/* ops on the path, a bit each */
+	struct step path[MAX_OPS];
+	bool explained;
+	/* The serialization that got furthest, and why it failed. */
+	struct step best[MAX_OPS];
+	unsigned int best_len;
+	int best_score;			/* ops it placed; nr if it ended */
+	int level;
+	const char *field;		/* "rc" or "order" */
+	char why[192];
+};
+
+/* Is v, an interval of one map, the same leaf as w, of another? */
+static bool same_leaf(const struct s2o_val *v, const struct s2o_val *w)
+{
+	const char *field;
+
+	return s2o_val_same(v, w, true, &field) &&
+	       (v->kind != S2O_MAPPED || v->young == w->young);
+}
+
+/* Do a and b differ anywhere in [start, end)? */
+static bool differ(const struct s2o_imap *a, const struct s2o_imap *b,
+		   uint64_t start, uint64_t end)
+{
+	for (uint64_t addr = start, next; addr < end; addr = next) {
+		struct s2o_val va, vb;
+
+		next = end;
+		va = s2o_imap_piece(a, addr, &next);
+		vb = s2o_imap_piece(b, addr, &next);
+		if (!same_leaf(&va, &vb))
+			return true;
+	}
+	return false;
+}
+
+/* --- the access flags the model leaves open ------------------------------ */
+
+/*
+ * A relax, a permission fault or a split may or may not set the access
+ * flag (S2O_YOUNG_ANY), but the model plans from a mapping as the view
+ * reads it, every flag known: mkold returns whether one was set, and map
+ * leaves a young leaf alone but replaces an old one.  Each open flag in an
+ * op's hull is settled both ways, all of them together: mixes of old and
+ * young leaves in one hull are not tried.
+ */
+struct settle {
+	struct s2o_imap *dst;
+	uint8_t young;
+	bool open;		/* an open flag was found */
+};
+
+static void settle_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
+			 void *arg)
+{
+	struct settle *st = arg;
+	struct s2o_val known = *v;
+
+	if (v->kind != S2O_MAPPED || v->young != S2O_YOUNG_ANY)
+		return;
+	st->open = true;
+	known.young = st->young;
+	if (st->dst)
+		s2o_imap_set(st->dst, start, end, &known);
+}
+
+static bool flags_open(const struct s2o_imap *m, const uint64_t hull[2])
+{
+	struct settle st = { 0 };
+
+	s2o_imap_each(m, hull[0], hull[1], settle_piece, &st);
+	return st.open;
+}
+
+static void settle(struct s2o_imap *dst, const struct s2o_imap *m,
+		   const uint64_t hull[2], uint8_t young)
+{
+	struct settle st = { .dst = dst, .young = young };
+
+	s2o_imap_copy(dst, m);
+	s2o_imap_each(m, hull[0], hull[1], settle_piece, &st);
+}
+
+/* --- failures ------------------------------------------------------------ */
+
+/* Keeps the path as the best so far if it got further than that. */
+static bool further(struct search *s, unsigned int len, int score)
+{
+	if (score <= s->best_score)
+		return false;
+	s->best_score = score;
+	s->best_len = len;
+	memcpy(s->best, s->path, len * sizeof(*s->path));
+	return true;
+}
+
+static void rc_failed(struct search *s, unsigned int depth)
+{
+	const struct s2o_plan *p = &s->s->plan[depth];
+	char want[64], num[16];
+
+	if (!further(s, depth + 1, depth))
+		return;
+	s->level = -1;
+	s->field = "rc";
+	snprintf(s->why, sizeof(s->why), "expected %s, returned %s",
+		 s2o_plan_rcs(p, want, sizeof(want)),
+		 s2o_rc_name(s->ops[s->path[depth].op].rc, num, sizeof(num)));
+}
+
+static void mapping_failed(struct search *s, uint64_t where)
+{
+	const struct s2o_imap *end = &s->s->state[s->nr];
+	uint64_t next = UINT64_MAX;
+	struct s2o_val want = s2o_imap_piece(end, where, &next);
+	struct s2o_val got = s2o_imap_piece(s->info->after, where, &next);
+	const char *field;
+	char a[64], b[64];
+	bool young;
+
+	if (!further(s, s->nr, s->nr))
+		return;
+	s2o_val_matches(&want, &got, &field);
+	young = !strcmp(field, "young");
+	s->level = got.kind != S2O_UNMAPPED ? got.level : want.level;
+	s->field = "order";
+	snprintf(s->why, sizeof(s->why),
+		 "IPA 0x%" PRIx64 ": expected %s, found %s", where,
+		 s2o_val_describe(&want, young, false, a, sizeof(a)),
+		 s2o_val_describe(&got, young, false, b, sizeof(b)));
+}
+
+/* --- the search ---------------------------------------------------------- */
+
+/* The first address of [start, end) where after is not what m leaves. */
+static uint64_t first_mismatch(const struct s2o_imap *m,
+			       const struct s2o_imap *after, uint64_t start,
+			       uint64_t end)
+{
+	const char *field;
+
+	for (uint64_t addr = start, next; addr < end; addr = next) {
+		struct s2o_val want, got;
+
+		next = end;
+		want = s2o_imap_piece(m, addr, &next);
+		got = s2o_imap_piece(after, addr, &next);
+		if (!s2o_val_matches(&want, &got, &field))
+			return addr;
+	}
+	return UINT64_MAX;
+}
+
+/*
+ * A whole serialization: it explains the section if the mapping it leaves
+ * is the kernel's wherever an op could change it or a store touched.
+ */
+static void judge_end(struct search *s)
+{
+	const struct s2o_imap *m = &s->s->state[s->nr];
+	const struct s2o_imap *after = s->info->after;
+	const uint64_t *touched = s->info->touched;
+	uint64_t where = UINT64_MAX, at;
+
+	for (unsigned int i = 0; i < s->nr; i++) {
+		at = first_mismatch(m, after, s->hull[i][0], s->hull[i][1]);
+		if (at < where)
+			where = at;
+	}
+	for (size_t i = 0; i < s->info->nr_touched; i++) {
+		at = first_mismatch(m, after, touched[2 * i],
+				    touched[2 * i + 1]);
+		if (at < where)
+			where = at;
+	}
+	if (where == UINT64_MAX)
+		s->explained = true;
+	else
+		mapping_failed(s, where);
+}
+
+/*
+ * The part-way outcome: alt wherever after is not what expect leaves,
+ * which is the only mix of the two that can explain it.  False if that is
+ * expect all along (an outcome tried already).
+ */
+static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
+		     const struct s2o_imap *after)
+{
+	const char *field;
+	bool mixed = false;
+
+	for (uint64_t addr = p->start, end; addr < p->end; addr = end) {
+		struct s2o_val want, other, got;
+
+		end = p->end;
+		want = s2o_imap_piece(&p->expect, addr, &end);
+		other = s2o_imap_piece(&p->alt, addr, &end);
+		got = s2o_imap_piece(after, addr, &end);
+		if (s2o_val_matches(&want, &got, &field) ||
+		    same_leaf(&want, &other))
+			continue;
+		s2o_imap_set(next, addr, end, &other);
+		mixed = true;
+	}
+	return mixed;
+}
+
+/*
+ * The mapping the op at depth leaves in state[depth + 1] by outcome o,
+ * from before; false if o is not one of its outcomes, or is one tried
+ * already.
+ */
+static bool apply(struct search *s, unsigned int depth, enum outcome o,
+		  const struct s2o_imap *before)
+{
+	const struct s2o_plan *p = &s->s->plan[depth];
+	const struct s2_op *op = s->ops[s->path[depth].op].op;
+	const uint64_t *hull = s->hull[s->path[depth].op];
+	struct s2o_imap *next = &s->s->state[depth + 1];
+
+	switch (o) {
+	case STOPPED:
+		if (!p->partial || !differ(&p->expect, &p->alt, p->start,
+					   p->end))
+			return false;
+		s2o_imap_copy(next, before);
+		s2o_imap_splice(next, hull[0], hull[1], &p->alt);
+		return true;
+	case PART_WAY:
+		if (!p->partial)
+			return false;
+		s2o_imap_copy(next, before);
+		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
+		return part_way(next, p, s->info->after);
+	case LOST:
+		if (op->kind != S2_OP_FAULT ||
+		    !differ(&p->expect, before, p->start, p->end))
+			return false;
+		s2o_imap_copy(next, before);
+		return true;
+	default:	/* DONE */
+		s2o_imap_copy(next, before);
+		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
+		return true;
+	}
+}
+
+static void search(struct search *s, unsigned int depth);
+
+/* The op i, next on its thread, runs at depth on before. */
+static void step(struct search *s, unsigned int depth, unsigned int i,
+		 const struct s2o_imap *before)
+{
+	const struct s2o_thread_op *t = &s->ops[i];
+	const struct s2o_opinfo *section = s->info;
+	struct s2o_opinfo info = {
+		.op = t->op,
+		.rc = t->rc,
+		.features = section->features,
+		.ipa_bits = section->ipa_bits,
+		.api = section->api,
+		.before = before,
+	};
+	struct s2o_plan *p = &s->s->plan[depth];
+
+	s->path[depth].op = i;
+	s->path[depth].outcome = DONE;
+	s2o_model_plan(&info, t->alloc_failed, p);
+	if (!s2o_plan_allows(p, t->rc)) {
+		rc_failed(s, depth);
+		return;
+	}
+	s->done |= 1u << i;
+	for (enum outcome o = DONE; o < NR_OUTCOMES && !s->explained; o++) {
+		if (!apply(s, depth, o, before))
+			continue;
+		s->path[depth].outcome = o;
+		search(s, depth + 1);
+	}
+	s->done &= ~(1u << i);
+}
+
+/* Every op that may come next: the first not yet run of each thread. */
+static void search(struct search *s, unsigned int depth)
+{
+	unsigned int threads = 0;
+
+	if (depth == s->nr) {
+		judge_end(s);
+		return;
+	}
+	for (unsigned int i = 0; i < s->nr && !s->explained; i++) {
+		const struct s2o_imap *before = &s->s->state[depth];
+		struct s2o_imap *settled = &s->s->settled[depth];
+		unsigned int thread = 1u << s->ops[i].thread;
+
+		if (s->done & (1u << i) || threads & thread)
+			continue;
+		threads |= thread;
+		if (!flags_open(before, s->hull[i])) {
+			step(s, depth, i, before);
+			continue;
+		}
+		for (uint8_t young = 0; young <= 1 && !s->explained; young++) {
+			settle(settled, before, s->hull[i], young);
+			step(s, depth, i, settled);
+		}
+	}
+}
+
+/* --- the check ----------------------------------------------------------- */
+
+/* The mapping before, where the ops may change it or a store touched. */
+static void start_state(struct search *s)
+{
+	struct s2o_imap *m = &s->s->state[0];
+	const struct s2o_opinfo *info = s->info;
+
+	s2o_imap_clear(m);
+	for (unsigned int i = 0; i < s->nr; i++)
+		s2o_imap_splice(m, s->hull[i][0], s->hull[i][1], info->before);
+	for (size_t i = 0; i < info->nr_touched; i++)
+		s2o_imap_splice(m, info->touched[2 * i],
+				info->touched[2 * i + 1], info->before);
+}
+
+static void report(const struct search *s, struct s2o_report *r)
+{
+	/* The verdict matters most: in a long message, the order gives way. */
+	size_t room = sizeof(r->findings[0].msg) - strlen(s->why) - 64;
+	char order[320], text[96];
+	size_t n = 0, len = room < sizeof(order) ? room : sizeof(order);
+
+	order[0] = '\0';
+	for (unsigned int i = 0; i < s->best_len && n < len; i++) {
+		const struct s2o_thread_op *t = &s->ops[s->best[i].op];
+		const char *more = outcome_text[s->best[i].outcome];
+
+		n += snprintf(order + n, len - n, "%st%u %s%s",
+			      i ? ", " : "", t->thread,
+			      s2_op_text(NULL, t->op, text, sizeof(text)),
+			      more ? more : "");
+	}
+	s2o_report(r, "linear", s->level, s->field,
+		   "no serialization of %u ops explains the section: %s: %s",
+		   s->nr, order, s->why);
+}
+
+void s2o_linearizability_check(const struct s2o_opinfo *info,
+			       const struct s2o_thread_op *ops, unsigned int nr,
+			       struct s2o_report *r)
+{
+	static _Thread_local struct scratch scratch;
+	struct search s = {
+		.info = info, .ops = ops, .nr = nr, .s = &scratch,
+		.best_score = -1,
+	};
+
+	/* fuzz/seq.h cuts sections at S2_SECTION_MAX_OPS. */
+	if (nr > MAX_OPS)
+		abort();
+	/*
+	 * A walk whose memcache ran dry may stop anywhere and leave any
+	 * address of a leaf it broke up unmapped (break_leaf()): the model
+	 * allows that address by address, against the mapping right after
+	 * the op, which a later op of the section may have changed since.
+	 * The search would have to branch on every such address: such a
+	 * section is not judged.
+	 */
+	for (unsigned int i = 0; i < nr; i++)
+		if (ops[i].alloc_failed)
+			return;
+	for (unsigned int i = 0; i < nr; i++) {
+		const struct s2o_opinfo one = { .op = ops[i].op };
+
+		s2o_model_hull(&one, &s.hull[i][0], &s.hull[i][1]);
+	}
+	start_state(&s);
+	search(&s, 0);
+	if (!s.explained)
+		report(&s, r);
+}

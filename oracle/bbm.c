@@ -636,6 +636,14 @@ static void check_broken_link(struct s2o_bbm *bbm, const struct bbm_page *page,
 	if (!s || !s->unclean || s->free_reported ||
 	    (s->walk_clean && below == page))
 		return;
+	/*
+	 * The entry may be unclean for another link by now (a vCPU linked a
+	 * new table there and another broke it): an entry becomes valid
+	 * again only once clean, so this link's copy was flushed then.
+	 */
+	if (!s2_desc_is_table(s->old, s->level) ||
+	    s2_desc_pa(s->old) != below->pa)
+		return;
 	s2o_report(r, "free", s->level, "tlbi",
 		   "table page 0x%" PRIx64
 		   " freed before a TLBI covered the entry that linked it: %s (%s) is invalid-unclean",

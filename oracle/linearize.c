@@ -242,11 +242,12 @@ static void judge_end(struct search *s)
 }
 
 /*
- * The part-way outcome: alt wherever after is not what expect leaves,
+ * The part-way outcome: other wherever after is not what expect leaves,
  * which is the only mix of the two that can explain it.  False if that is
  * expect all along (an outcome tried already).
  */
 static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
+		     const struct s2o_imap *other_map,
 		     const struct s2o_imap *after)
 {
 	const char *field;
@@ -257,7 +258,7 @@ static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 
 		end = p->end;
 		want = s2o_imap_piece(&p->expect, addr, &end);
-		other = s2o_imap_piece(&p->alt, addr, &end);
+		other = s2o_imap_piece(other_map, addr, &end);
 		got = s2o_imap_piece(after, addr, &end);
 		if (s2o_val_matches(&want, &got, &field) ||
 		    same_leaf(&want, &other))
@@ -290,11 +291,18 @@ static bool apply(struct search *s, unsigned int depth, enum outcome o,
 		s2o_imap_splice(next, hull[0], hull[1], &p->alt);
 		return true;
 	case PART_WAY:
-		if (!p->partial)
+		/*
+		 * A fault's walk (KVM_PGTABLE_WALK_HANDLE_FAULT) stops at the
+		 * first entry another vCPU changed under it: it may have mapped
+		 * part of its granule by then, e.g. pages of a table that vCPU
+		 * put where the fault meant a block.
+		 */
+		if (!p->partial && op->kind != S2_OP_FAULT)
 			return false;
 		s2o_imap_copy(next, before);
 		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
-		return part_way(next, p, s->info->after);
+		return part_way(next, p, p->partial ? &p->alt : before,
+				s->info->after);
 	case LOST:
 		if (op->kind != S2_OP_FAULT ||
 		    !differ(&p->expect, before, p->start, p->end))

@@ -100,7 +100,7 @@ static bool translation_allowed(const struct s2o_mmu *mmu, uint64_t ipa,
 	uint64_t s, e;
 	struct s2o_val v = s2o_imap_get(mmu->before, ipa, &s, &e);
 	unsigned int granted = S2_PROT_R;
-	bool pa_ok = v.kind == S2O_MAPPED && v.pa + (ipa - s) == pa;
+	bool pa_ok = v.kind == S2O_MAPPED && v.pa == pa;
 
 	if (v.kind == S2O_MAPPED)
 		granted |= v.prot;
@@ -138,8 +138,9 @@ static void mmu_finding(struct s2o_mmu *mmu, const char *field, int level,
 static void translate(struct s2o_mmu *mmu, struct probe *p)
 {
 	struct s2rt_translation t;
-	uint64_t pa, offset;
-	char prot[8];
+	struct s2o_val before;
+	uint64_t pa, offset, s, e;
+	char prot[8], was[64];
 
 	s2rt_translate(p->ipa, &t);
 	p->walks++;
@@ -154,15 +155,17 @@ static void translate(struct s2o_mmu *mmu, struct probe *p)
 		p->faults++;
 		return;
 	}
+	before = s2o_imap_get(mmu->before, p->ipa, &s, &e);
 	offset = p->ipa & (s2_level_size(t.level) - 1);
 	pa = s2_desc_pa(t.pte) + offset;
 	if (translation_allowed(mmu, p->ipa, pa, desc_prot(t.pte)))
 		return;
 	s2_desc_prot_letters(t.pte, prot);
+	s2o_val_describe(&before, false, true, was, sizeof(was));
 	mmu_finding(mmu, "translation", t.level,
 		    "IPA 0x%" PRIx64 " translated to PA 0x%" PRIx64
-		    " %s (L%d): neither the mapping before nor a running op "
-		    "allows it", p->ipa, pa, prot, t.level);
+		    " %s (L%d): neither the mapping before (%s) nor a running "
+		    "op allows it", p->ipa, pa, prot, t.level, was);
 }
 
 void s2o_mmu_probe(void *arg)

@@ -250,13 +250,22 @@ static int vm_fault(struct s2_vm *vm, uint64_t ipa, uint64_t pa,
 	u64 granule = page || (prot & S2_PROT_DEVICE) ? PAGE_SIZE :
 							kvm_granule_size(2);
 	enum kvm_pgtable_prot kprot;
+	u64 leaf;
 	int rc;
 
 	if (prot & S2_PROT_DEVICE)
 		prot &= ~S2_PROT_X;
 	kprot = kvm_prot(prot) | KVM_PGTABLE_PROT_R;
 	enter_locked(vm, SHARED);
-	if (s2_gen_leaf_granule(vm, ipa) == granule) {
+	/*
+	 * KVM reads the faulting level from the ESR; this lookup stands in
+	 * for it.  Under the read lock it races other vCPUs' frees like a
+	 * shared walk, so it is an RCU read side like one.
+	 */
+	s2rt_rcu_read_lock();
+	leaf = s2_gen_leaf_granule(vm, ipa);
+	s2rt_rcu_read_unlock();
+	if (leaf == granule) {
 		rc = kvm_pgtable_stage2_relax_perms(&vm->pgt, ipa, kprot);
 	} else {
 		memcache_fill(vm, VTCR_EL2_LVLS(vm->arch.vtcr) - 1);

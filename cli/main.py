@@ -59,7 +59,21 @@ def _strict(args):
     return len(bases) == 1
 
 
+# ThreadSanitizer stops at the first race (exit TSAN_EXIT), reading the
+# reviewed suppressions of races in kernel code.
+TSAN_EXIT = 66
+TSAN_SUPPRESSIONS = os.path.join(build.ROOT, "targets", "tsan.supp")
+
+
+def tsan_env():
+    return {**os.environ, "TSAN_OPTIONS":
+            f"halt_on_error=1:exitcode={TSAN_EXIT}:"
+            f"suppressions={TSAN_SUPPRESSIONS}:second_deadlock_stack=1"}
+
+
 def cmd_replay(args):
+    if args.tsan:
+        args.sanitizer = "thread"
     binary = _binary(args)
     flags = [f for f, on in (("--dump", args.dump), ("--trace", args.trace),
                              ("--strict", _strict(args)),
@@ -74,9 +88,15 @@ def cmd_replay(args):
                   str(args.seed)]
         if args.pct:
             flags += ["--pct", str(args.pct)]
-    proc = subprocess.run([binary, *flags, *args.files])
+    if args.tsan:
+        flags.append("--free-run")
+    proc = subprocess.run([binary, *flags, *args.files],
+                          env=tsan_env() if args.tsan else None)
     if proc.returncode == -signal.SIGPIPE:
         return 128 + signal.SIGPIPE
+    if args.tsan and proc.returncode == TSAN_EXIT:
+        _warn("s2fuzz: ThreadSanitizer found a data race (see above)")
+        return EXIT_FINDING
     if proc.returncode < 0:
         name = signal.Signals(-proc.returncode).name
         _warn(f"s2fuzz: replay died with {name}: a finding (see above)")
@@ -228,6 +248,11 @@ def _parser():
                    "(1-16) instead of random schedule bytes")
     r.add_argument("--seed", type=int, default=1,
                    help="with --schedules: the first schedule's seed")
+    r.add_argument("--tsan", action="store_true",
+                   help="a ThreadSanitizer build, concurrent sections' "
+                   "threads running free (no schedule): data races are "
+                   "findings (suppressions, each with its reason: "
+                   "targets/tsan.supp)")
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
 

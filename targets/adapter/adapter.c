@@ -114,9 +114,11 @@ static void init_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
 
 /* --- op plumbing --------------------------------------------------------- */
 
+/* Free-running vCPUs of one VM all enter it: only a change is a store. */
 static void enter(struct s2_vm *vm)
 {
-	s2_current_vm = vm;
+	if (s2_current_vm != vm)
+		s2_current_vm = vm;
 }
 
 enum lock_mode { SHARED, EXCLUSIVE };
@@ -151,7 +153,8 @@ static void memcache_fill(struct s2_vm *vm, long fallback)
 static int leave(struct s2_vm *vm, int rc)
 {
 	s2rt_mmu_unlock(vm->locked_write[s2rt_thread_self()]);
-	vm->next_memcache = S2_MEMCACHE_DEFAULT;
+	if (vm->next_memcache != S2_MEMCACHE_DEFAULT)
+		vm->next_memcache = S2_MEMCACHE_DEFAULT;
 	s2_gen_grace_period(vm);
 	return rc;
 }

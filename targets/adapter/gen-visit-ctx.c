@@ -19,19 +19,51 @@ const bool s2_gen_shared_walks = true;
  * it is freed at once (poisoned); under a shared walk it waits until every
  * read side that began before has ended (s2_gen_grace_period()).
  */
+/*
+ * The list is the VM's: free-running vCPUs take turns with it under the
+ * runtime's lock, which ThreadSanitizer does not see (sched.c), so it is
+ * not shown these accesses either.
+ */
+__attribute__((no_sanitize("thread")))
+static bool defer(struct s2_vm *vm, void *table, int level)
+{
+	S2RT_SERIALIZED();
+
+	if (vm->nr_deferred == S2_MAX_DEFERRED)
+		return false;
+	vm->deferred[vm->nr_deferred].table = table;
+	vm->deferred[vm->nr_deferred].level = level;
+	vm->deferred[vm->nr_deferred].token = s2rt_rcu_defer();
+	vm->nr_deferred++;
+	return true;
+}
+
+/* An expired one, taken off the list, or false. */
+__attribute__((no_sanitize("thread")))
+static bool take_expired(struct s2_vm *vm, void **table, int *level)
+{
+	S2RT_SERIALIZED();
+
+	for (unsigned int i = 0; i < vm->nr_deferred; i++) {
+		if (!s2rt_rcu_expired(vm->deferred[i].token))
+			continue;
+		*table = vm->deferred[i].table;
+		*level = vm->deferred[i].level;
+		vm->nr_deferred--;
+		memmove(&vm->deferred[i], &vm->deferred[i + 1],
+			(vm->nr_deferred - i) * sizeof(vm->deferred[0]));
+		return true;
+	}
+	return false;
+}
+
 static void free_unlinked_table(void *addr, s8 level)
 {
 	struct s2_vm *vm = s2_current_vm;
 
 	s2rt_note_free_unlinked(addr, level);
-	if (!s2rt_rcu_read_lock_held() || vm->nr_deferred == S2_MAX_DEFERRED) {
+	if (!s2rt_rcu_read_lock_held() || !defer(vm, addr, level))
 		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops, addr, level);
-		return;
-	}
-	vm->deferred[vm->nr_deferred].table = addr;
-	vm->deferred[vm->nr_deferred].level = level;
-	vm->deferred[vm->nr_deferred].token = s2rt_rcu_defer();
-	vm->nr_deferred++;
 }
 
 void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
@@ -40,27 +72,17 @@ void s2_gen_mm_ops(struct kvm_pgtable_mm_ops *mm_ops)
 }
 
 /*
- * The RCU callbacks whose grace period is over.  One at a time, taken off
- * the list before the free: the free has yield points, and another vCPU
- * may defer more meanwhile.
+ * The RCU callbacks whose grace period is over.  Each is taken off the
+ * list before its free: the free has yield points, and another vCPU may
+ * defer more meanwhile.
  */
 void s2_gen_grace_period(struct s2_vm *vm)
 {
-	unsigned int i = 0;
+	void *table;
+	int level;
 
-	while (i < vm->nr_deferred) {
-		void *table = vm->deferred[i].table;
-		int level = vm->deferred[i].level;
-
-		if (!s2rt_rcu_expired(vm->deferred[i].token)) {
-			i++;
-			continue;
-		}
-		vm->nr_deferred--;
-		memmove(&vm->deferred[i], &vm->deferred[i + 1],
-			(vm->nr_deferred - i) * sizeof(vm->deferred[0]));
+	while (take_expired(vm, &table, &level))
 		kvm_pgtable_stage2_free_unlinked(&vm->mm_ops, table, level);
-	}
 }
 
 int s2_gen_map(struct s2_vm *vm, u64 ipa, u64 size, u64 pa,

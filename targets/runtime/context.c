@@ -238,6 +238,15 @@ static void record_store(enum s2rt_event_kind kind, struct s2rt_page *page,
 		ev->ipa = page->ipa + index * s2_level_size(page->level);
 }
 
+/* What a store that happened changes: the page's counts, the event log. */
+static void after_store(enum s2rt_event_kind kind, struct s2rt_page *page,
+			long idx, uint32_t index, uint64_t old, uint64_t val)
+{
+	if (page && kind == S2RT_EV_STORE)
+		account_store(page, index, old, val);
+	record_store(kind, page, idx, index, old, val);
+}
+
 void s2rt_store(uint64_t *ptep, uint64_t val, bool release)
 {
 	struct s2rt_page *page;
@@ -247,14 +256,14 @@ void s2rt_store(uint64_t *ptep, uint64_t val, bool release)
 
 	/* Between the kernel's read of the old value and its store. */
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	page = store_target(ptep, &idx, &index);
 	if (!page && idx >= 0)
 		return;
 	old = __atomic_load_n(ptep, __ATOMIC_RELAXED);
 	__atomic_store_n(ptep, val, release ? __ATOMIC_RELEASE : __ATOMIC_RELAXED);
-	if (page)
-		account_store(page, index, old, val);
-	record_store(S2RT_EV_STORE, page, idx, index, old, val);
+	after_store(S2RT_EV_STORE, page, idx, index, old, val);
 }
 
 uint64_t s2rt_cmpxchg(uint64_t *ptep, uint64_t old, uint64_t val)
@@ -265,26 +274,53 @@ uint64_t s2rt_cmpxchg(uint64_t *ptep, uint64_t old, uint64_t val)
 	long idx;
 
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	page = store_target(ptep, &idx, &index);
 	if (!page && idx >= 0)
 		return ~old;
 	if (!__atomic_compare_exchange_n(ptep, &found, val, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-		record_store(S2RT_EV_CMPXCHG_FAIL, page, idx, index, old, found);
+		after_store(S2RT_EV_CMPXCHG_FAIL, page, idx, index, old, found);
 		return found;
 	}
-	if (page)
-		account_store(page, index, old, val);
-	record_store(S2RT_EV_STORE, page, idx, index, old, val);
+	after_store(S2RT_EV_STORE, page, idx, index, old, val);
 	return old;
+}
+
+/* The shim stored already: a freed page is a finding, but it is done. */
+void s2rt_stored(uint64_t *ptep, uint64_t old, uint64_t val)
+{
+	struct s2rt_page *page;
+	uint32_t index;
+	long idx;
+	S2RT_SERIALIZED();
+
+	page = store_target(ptep, &idx, &index);
+	after_store(S2RT_EV_STORE, page, idx, index, old, val);
+}
+
+void s2rt_cmpxchg_done(uint64_t *ptep, uint64_t old, uint64_t val,
+		       uint64_t found)
+{
+	struct s2rt_page *page;
+	uint32_t index;
+	long idx;
+	S2RT_SERIALIZED();
+
+	page = store_target(ptep, &idx, &index);
+	if (found == old)
+		after_store(S2RT_EV_STORE, page, idx, index, old, val);
+	else
+		after_store(S2RT_EV_CMPXCHG_FAIL, page, idx, index, old, found);
 }
 
 void s2rt_warn(const char *file, int line, const char *cond)
 {
-	struct s2rt_event *ev;
-
 	const char *base = strrchr(file, '/');
+	struct s2rt_event *ev;
 	char where[32];
+	S2RT_SERIALIZED();
 
 	ev = s2rt_event_add(S2RT_EV_WARN, S2RT_NO_LEVEL, 0, line, 0, 0);
 	ev->file = file;
@@ -297,6 +333,8 @@ void s2rt_warn(const char *file, int line, const char *cond)
 void s2rt_tlbi_vmid(const void *mmu)
 {
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	s2rt_event_add(S2RT_EV_TLBI_VMID, S2RT_NO_LEVEL, 0, 0, 0,
 		       (uintptr_t)mmu);
 }
@@ -307,6 +345,8 @@ void s2rt_tlbi_ipa(const void *mmu, uint64_t ipa, int level, bool nsh)
 	int hint = level >= 0 && level <= S2_LAST_LEVEL ? level : S2RT_NO_LEVEL;
 
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	s2rt_event_add(nsh ? S2RT_EV_TLBI_IPA_NSH : S2RT_EV_TLBI_IPA, hint, 0,
 		       ipa, 0, (uintptr_t)mmu);
 }
@@ -314,12 +354,15 @@ void s2rt_tlbi_ipa(const void *mmu, uint64_t ipa, int level, bool nsh)
 void s2rt_tlbi_range(const void *mmu, uint64_t start, unsigned long pages)
 {
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	s2rt_event_add(S2RT_EV_TLBI_RANGE, S2RT_NO_LEVEL, 0, start, pages,
 		       (uintptr_t)mmu);
 }
 
 void s2rt_caller_flush(const void *mmu)
 {
+	S2RT_SERIALIZED();
 	s2rt_event_add(S2RT_EV_CALLER_FLUSH, S2RT_NO_LEVEL, 0, 0, 0,
 		       (uintptr_t)mmu);
 }
@@ -327,6 +370,8 @@ void s2rt_caller_flush(const void *mmu)
 void s2rt_dcache_clean(void *va, size_t size)
 {
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	s2rt_event_add(S2RT_EV_DCACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),
 		       size, 0);
 }
@@ -334,6 +379,8 @@ void s2rt_dcache_clean(void *va, size_t size)
 void s2rt_icache_inval(void *va, size_t size)
 {
 	S2RT_YIELD_POINT();
+	S2RT_SERIALIZED();
+
 	s2rt_event_add(S2RT_EV_ICACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),
 		       size, 0);
 }
@@ -341,6 +388,7 @@ void s2rt_icache_inval(void *va, size_t size)
 void s2rt_note_free_unlinked(void *table, int level)
 {
 	long idx = s2rt_page_index(&s2rt_cur->pool, table);
+	S2RT_SERIALIZED();
 
 	s2rt_event_add(S2RT_EV_FREE_UNLINKED, level, 0,
 		       idx < 0 ? 0 : s2rt_page_pa(idx), 0, 0);
@@ -348,5 +396,6 @@ void s2rt_note_free_unlinked(void *table, int level)
 
 void s2rt_note_alloc_fail(void)
 {
+	S2RT_SERIALIZED();
 	s2rt_event_add(S2RT_EV_ALLOC_FAIL, S2RT_NO_LEVEL, 0, 0, 0, 0);
 }

@@ -16,6 +16,14 @@
 bool s2rt_feature(unsigned int feat);
 void s2rt_store(uint64_t *ptep, uint64_t val, bool release);
 uint64_t s2rt_cmpxchg(uint64_t *ptep, uint64_t old, uint64_t val);
+/*
+ * ThreadSanitizer builds: the shim performs the atomic itself, in the
+ * kernel's own code where ThreadSanitizer sees it, and tells the runtime
+ * (which it does not instrument) what happened.
+ */
+void s2rt_stored(uint64_t *ptep, uint64_t old, uint64_t val);
+void s2rt_cmpxchg_done(uint64_t *ptep, uint64_t old, uint64_t val,
+		       uint64_t found);
 void s2rt_warn(const char *file, int line, const char *cond);
 void s2rt_tlbi_vmid(const void *mmu);
 void s2rt_tlbi_ipa(const void *mmu, uint64_t ipa, int level, bool nsh);

@@ -125,6 +125,7 @@ static long quarantine_pop(struct s2rt_pool *pool, bool force)
 
 void *s2rt_page_alloc(void)
 {
+	S2RT_SERIALIZED();
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	long idx = quarantine_pop(pool, false);
 
@@ -145,6 +146,7 @@ void *s2rt_page_alloc(void)
 /* Concatenated PGD pages must be contiguous: they come from the bump area. */
 void *s2rt_pages_exact_alloc(size_t size)
 {
+	S2RT_SERIALIZED();
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	unsigned int nr = (size + S2RT_PAGE_SIZE - 1) >> S2RT_PAGE_SHIFT;
 	unsigned int first = pool->used;
@@ -209,6 +211,7 @@ void s2rt_pages_exact_free(void *addr, size_t size)
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	unsigned int nr = (size + S2RT_PAGE_SIZE - 1) >> S2RT_PAGE_SHIFT;
 	long first = s2rt_page_index(pool, addr);
+	S2RT_SERIALIZED();
 
 	s2rt_event_add(S2RT_EV_FREE, S2RT_NO_LEVEL, 0,
 		       first < 0 ? 0 : s2rt_page_pa(first), nr, 0);
@@ -236,6 +239,7 @@ void s2rt_page_get(void *addr)
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	struct s2rt_page *page;
 	long idx;
+	S2RT_SERIALIZED();
 
 	page = live_page(pool, addr, "get_page", S2RT_CHECK_USE_AFTER_FREE, &idx);
 	if (!page)
@@ -250,6 +254,7 @@ void s2rt_page_put(void *addr)
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	struct s2rt_page *page;
 	long idx;
+	S2RT_SERIALIZED();
 
 	page = live_page(pool, addr, "put_page", S2RT_CHECK_DOUBLE_FREE, &idx);
 	if (!page)
@@ -272,6 +277,7 @@ int s2rt_page_count(void *addr)
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	struct s2rt_page *page;
 	long idx;
+	S2RT_SERIALIZED();
 
 	page = live_page(pool, addr, "page_count", S2RT_CHECK_USE_AFTER_FREE,
 			 &idx);

@@ -160,6 +160,18 @@ unsigned int s2rt_thread_self(void);
 void s2rt_mmu_lock(bool write);
 void s2rt_mmu_unlock(bool write);
 
+/*
+ * Free-running threads share the runtime's state: its entry points run
+ * one at a time (none calls another; nothing is taken when the scheduler
+ * runs one thread at a time anyway).
+ * S2RT_SERIALIZED() holds it to the end of the enclosing block.
+ */
+int s2rt_serialize(void);
+void s2rt_serialize_end(int *token);
+#define S2RT_SERIALIZED()                                                   \
+	int s2rt_serialized_ __attribute__((cleanup(s2rt_serialize_end),   \
+					    unused)) = s2rt_serialize()
+
 /* Called at every yield point (a simulated MMU), or NULL. */
 typedef void (*s2rt_probe_fn)(void *arg);
 void s2rt_set_probe(s2rt_probe_fn fn, void *arg);

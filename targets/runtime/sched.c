@@ -12,6 +12,7 @@
  * taken and ThreadSanitizer watches, share all of this.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +35,8 @@ struct sched {
 	unsigned int readers;
 	bool writer;
 	pthread_rwlock_t free_lock;	/* free-running mode's real one */
+	pthread_barrier_t start;	/* free-running threads start together */
+	int runtime;			/* free-running: S2RT_SERIALIZED() */
 };
 
 static struct sched sched = {
@@ -194,6 +197,8 @@ static void *thread_main(void *p)
 
 	self = t;
 	if (free_running) {
+		/* Racing only if they overlap: none may finish before the rest start. */
+		pthread_barrier_wait(&sched.start);
 		sched.fn(t, sched.arg);
 		return NULL;
 	}
@@ -232,12 +237,17 @@ int s2rt_threads_run(unsigned int nr, bool free_run, s2rt_thread_fn fn,
 	threads_live = !free_run;
 	sched.current = 0;
 	s2rt_yields = threads_live || probe_fn;
+	if (free_run && pthread_barrier_init(&sched.start, NULL, nr))
+		return -1;
 	for (unsigned int t = 1; t <= nr; t++, started++)
 		if (pthread_create(&tid[t], NULL, thread_main,
 				   (void *)(uintptr_t)t)) {
 			rc = -1;
 			break;
 		}
+	/* A free-running thread that could not start leaves the others waiting. */
+	if (free_run && started < nr)
+		abort();
 	if (!free_run) {
 		pthread_mutex_lock(&sched.mu);
 		/* A thread that failed to start never runs: nothing else will. */
@@ -251,6 +261,8 @@ int s2rt_threads_run(unsigned int nr, bool free_run, s2rt_thread_fn fn,
 	}
 	for (unsigned int t = 1; t <= started; t++)
 		pthread_join(tid[t], NULL);
+	if (free_run)
+		pthread_barrier_destroy(&sched.start);
 	threads_live = false;
 	free_running = false;
 	s2rt_yields = probe_fn;
@@ -262,6 +274,29 @@ void s2rt_set_probe(s2rt_probe_fn fn, void *arg)
 	probe_fn = fn;
 	probe_arg = arg;
 	s2rt_yields = threads_live || fn;
+}
+
+/* --- the runtime's state under free-running threads --------------------- */
+
+/*
+ * A spinlock, not a mutex: ThreadSanitizer intercepts pthread calls from
+ * any code, and the happens-before a mutex taken at every hook draws
+ * would hide the kernel's own races.  The runtime is built without its
+ * instrumentation (cli/build.py), so these atomics draw nothing.
+ */
+int s2rt_serialize(void)
+{
+	if (!free_running)
+		return 0;
+	while (__atomic_exchange_n(&sched.runtime, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+	return 1;
+}
+
+void s2rt_serialize_end(int *token)
+{
+	if (*token)
+		__atomic_store_n(&sched.runtime, 0, __ATOMIC_RELEASE);
 }
 
 /* --- the simulated mmu_lock ---------------------------------------------- */

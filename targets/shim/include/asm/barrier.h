@@ -8,6 +8,7 @@
 #ifndef S2SHIM_ASM_BARRIER_H
 #define S2SHIM_ASM_BARRIER_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include "hooks.h"
 
@@ -18,7 +19,7 @@
 	do {                                                                \
 		_Static_assert(sizeof(*(p)) == sizeof(u64),                 \
 			       "s2fuzz shim: release store of a non-PTE");   \
-		s2rt_store((u64 *)(p), (u64)(v), true);                     \
+		S2SHIM_PTE_STORE(p, v, __ATOMIC_RELEASE);                   \
 	} while (0)
 
 #endif

@@ -63,6 +63,8 @@ int s2_dispatch(const struct s2_target *t, struct s2_vm *vm,
 	case S2_OP_MEMCACHE:
 		t->set_memcache(vm, op->count);
 		return 0;
+	case S2_OP_THREAD:
+		return 0;
 	}
 	abort();
 }

@@ -509,6 +509,7 @@ static void (*const planners[S2_OP_COUNT])(struct model *m) = {
 	[S2_OP_OWNER] = plan_owner,
 	[S2_OP_FLUSH] = plan_nothing,
 	[S2_OP_MEMCACHE] = plan_nothing,
+	[S2_OP_THREAD] = plan_nothing,
 };
 
 /* --- judging ------------------------------------------------------------- */

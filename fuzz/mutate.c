@@ -29,6 +29,7 @@
 #define ARG_PAGE 0x10
 #define ARG_ID 0x20
 #define ARG_COUNT 0x40
+#define ARG_N 0x80
 
 static const uint8_t op_args[S2_OP_COUNT] = {
 #define OP_ARGS(e, w, a0, a1, a2, a3, h)                                       \
@@ -40,7 +41,8 @@ static const uint8_t op_args[S2_OP_COUNT] = {
 struct mut {
 	struct s2_seq *seq;
 	struct s2_rng rng;
-	unsigned int max_ops;	/* what fits in the output buffer */
+	size_t room;		/* records that fit in the output buffer */
+	unsigned int max_ops;	/* of them, what ops may take */
 };
 
 /* ~16 KiB each: too big for a fuzzer's stack.  Engines are one thread. */
@@ -97,6 +99,9 @@ static void clamp_op(struct s2_op *op, unsigned int ipa_bits)
 		c.page = op->page;
 	if (has(&c, ARG_ID | ARG_COUNT))
 		c.count = op->count;
+	/* The decoder folds a thread number so: the op decodes to itself. */
+	if (has(&c, ARG_N))
+		c.count = op->count % (S2_MAX_THREADS + 1);
 	*op = c;
 }
 
@@ -366,6 +371,20 @@ static void mutate_seq(struct mut *m)
 			n--;
 }
 
+/* The schedule gets the records the ops leave: bytes past them go. */
+static void fit_schedule(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	size_t left = m->room - m->seq->nr_ops;
+
+	if (s->mode == S2_SCHED_BYTES &&
+	    s->nr_bytes > left * S2_BIN_SCHED_BYTES)
+		s->nr_bytes = left * S2_BIN_SCHED_BYTES;
+	if (s2_sched_records(s) > left ||
+	    (s->mode == S2_SCHED_BYTES && !s->nr_bytes))
+		memset(s, 0, sizeof(*s));
+}
+
 /* Fits the ops to the (maybe new) header; never empty if one fits. */
 static void finish(struct mut *m)
 {
@@ -376,6 +395,7 @@ static void finish(struct mut *m)
 		insert_random_op(m);
 	for (i = 0; i < seq->nr_ops; i++)
 		clamp_op(&seq->ops[i], seq->ipa_bits);
+	fit_schedule(m);
 }
 
 /*
@@ -386,28 +406,23 @@ static void finish(struct mut *m)
 static size_t encode(struct s2_seq *seq, uint8_t *buf, size_t len)
 {
 	unsigned int kept;
-	size_t n;
 
-	for (;;) {
-		/* len holds every op: the caller kept to max_ops. */
-		n = s2_seq_encode(seq, buf, len);
-		kept = (n - S2_BIN_HEADER) / S2_BIN_RECORD;
-		if (kept == seq->nr_ops)
-			return n;
+	while ((kept = s2_seq_ops_in_budget(seq)) < seq->nr_ops) {
 		if (has(&seq->ops[kept], ARG_SIZE) &&
 		    seq->ops[kept].size > SZ_4K)
 			seq->ops[kept].size = SZ_4K;
 		else
 			delete_at(seq, kept, 1);
 	}
+	/* len holds every op and the schedule: finish() kept to the room. */
+	return s2_seq_encode(seq, buf, len);
 }
 
 static void mut_init(struct mut *m, size_t max_size, unsigned int seed)
 {
-	size_t room = (max_size - S2_BIN_HEADER) / S2_BIN_RECORD;
-
 	m->seq = &seq_a;
-	m->max_ops = room < S2_MAX_OPS ? room : S2_MAX_OPS;
+	m->room = (max_size - S2_BIN_HEADER) / S2_BIN_RECORD;
+	m->max_ops = m->room < S2_MAX_OPS ? m->room : S2_MAX_OPS;
 	s2_rng_init(&m->rng, seed);
 }
 
@@ -442,6 +457,7 @@ size_t s2_crossover(const uint8_t *a, size_t a_size, const uint8_t *b,
 	if (below(&m, 2)) {
 		seq_a.features = seq_b.features;
 		seq_a.ipa_bits = seq_b.ipa_bits;
+		seq_a.sched = seq_b.sched;
 	}
 	/* At least one op from each parent that has one. */
 	if (seq_a.nr_ops)

@@ -12,7 +12,7 @@
 #include "mutate.h"
 #include "seq.h"
 
-#define MAX_BIN (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
+#define MAX_BIN S2_BIN_MAX
 #define SZ_4K (1ULL << 12)
 #define SZ_2M (1ULL << 21)
 #define SZ_1G (1ULL << 30)

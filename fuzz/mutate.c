@@ -4,6 +4,8 @@
  * form mostly land on folded, random addresses; these edit whole ops or one
  * field, and move addresses to where the page-table code changes shape:
  * block edges, a neighbour's IPA or end, a PA that allows or forbids blocks.
+ * Concurrent sections come and go with thread ops, and their schedule is
+ * edited byte by byte or swapped for PCT.
  *
  * Every result is clamped to what the text parser accepts and encoded
  * canonically, so a finding replays exactly from its text reproducer.
@@ -221,10 +223,13 @@ static bool change_kind(struct mut *m)
 	return true;
 }
 
-/* A prot bit, the fault's page flag, or another owner ID / memcache size. */
+/*
+ * A prot bit, the fault's page flag, or another owner ID / memcache size /
+ * thread (clamp_op() folds it): the ops after a thread op change thread.
+ */
 static bool change_args(struct mut *m)
 {
-	int i = pick_op(m, ARG_PROT | ARG_ID | ARG_COUNT);
+	int i = pick_op(m, ARG_PROT | ARG_ID | ARG_COUNT | ARG_N);
 	struct s2_op *op;
 
 	if (i < 0)
@@ -355,10 +360,98 @@ static bool insert_memcache(struct mut *m)
 	return true;
 }
 
+/* A concurrent section starts (thread 1..3) or, now and then, ends. */
+static bool insert_thread(struct mut *m)
+{
+	struct s2_op op = { .kind = S2_OP_THREAD };
+
+	if (m->seq->nr_ops >= m->max_ops)
+		return false;
+	if (below(m, 4))
+		op.count = 1 + below(m, S2_MAX_THREADS);
+	insert_at(m->seq, below(m, m->seq->nr_ops + 1), &op);
+	return true;
+}
+
+/* An op moves to just after a thread op: onto that thread, or off it. */
+static bool move_to_thread(struct mut *m)
+{
+	/* Every op but a thread op has some other argument. */
+	int i = pick_op(m, (uint8_t)~ARG_N), t = pick_op(m, ARG_N);
+	struct s2_op op;
+
+	if (i < 0 || t < 0 || i == t + 1)
+		return false;
+	op = m->seq->ops[i];
+	delete_at(m->seq, i, 1);
+	insert_at(m->seq, i < t ? t : t + 1, &op);
+	return true;
+}
+
+/* Another thread at one scheduling point. */
+static bool flip_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+
+	if (s->mode != S2_SCHED_BYTES)
+		return false;
+	s->bytes[below(m, s->nr_bytes)] ^= 1u << below(m, 8);
+	return true;
+}
+
+/* One more scheduling decision; the first one starts a bytes schedule. */
+static bool insert_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	unsigned int pos;
+
+	if (s->mode == S2_SCHED_PCT || s->nr_bytes == S2_SCHED_MAX_BYTES)
+		return false;
+	s->mode = S2_SCHED_BYTES;
+	pos = below(m, s->nr_bytes + 1);
+	memmove(&s->bytes[pos + 1], &s->bytes[pos], s->nr_bytes - pos);
+	s->bytes[pos] = below(m, 256);
+	s->nr_bytes++;
+	return true;
+}
+
+/* One decision less; without any, the schedule is gone. */
+static bool delete_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	unsigned int pos;
+
+	if (s->mode != S2_SCHED_BYTES)
+		return false;
+	pos = below(m, s->nr_bytes);
+	memmove(&s->bytes[pos], &s->bytes[pos + 1], s->nr_bytes - pos - 1);
+	if (!--s->nr_bytes)
+		s->mode = S2_SCHED_NONE;
+	return true;
+}
+
+/* To PCT with a fresh seed, or from it to no schedule. */
+static bool toggle_pct(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	bool to_pct = s->mode != S2_SCHED_PCT;
+
+	memset(s, 0, sizeof(*s));
+	if (!to_pct)
+		return true;
+	s->mode = S2_SCHED_PCT;
+	s->seed = s2_rng_next(&m->rng);
+	/* PCT finds a bug of depth d with d - 1 change points: mostly few. */
+	s->depth = 1 + below(m, below(m, 2) ? 3 : S2_SCHED_MAX_DEPTH);
+	return true;
+}
+
 static bool (*const mutations[])(struct mut *m) = {
 	insert_random_op, delete_ops, swap_ops, duplicate_op,
 	change_kind, change_args, snap_ipa, snap_size, snap_pa,
 	toggle_feature, change_ipa_bits, insert_memcache,
+	insert_thread, move_to_thread, flip_sched_byte, insert_sched_byte,
+	delete_sched_byte, toggle_pct,
 };
 
 static void mutate_seq(struct mut *m)

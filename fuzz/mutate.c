@@ -434,15 +434,11 @@ static bool delete_sched_byte(struct mut *m)
 static bool toggle_pct(struct mut *m)
 {
 	struct s2_schedule *s = &m->seq->sched;
-	bool to_pct = s->mode != S2_SCHED_PCT;
 
-	memset(s, 0, sizeof(*s));
-	if (!to_pct)
-		return true;
-	s->mode = S2_SCHED_PCT;
-	s->seed = s2_rng_next(&m->rng);
-	/* PCT finds a bug of depth d with d - 1 change points: mostly few. */
-	s->depth = 1 + below(m, below(m, 2) ? 3 : S2_SCHED_MAX_DEPTH);
+	if (s->mode == S2_SCHED_PCT)
+		memset(s, 0, sizeof(*s));
+	else
+		s2_pct_random(&m->rng, s);
 	return true;
 }
 

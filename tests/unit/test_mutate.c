@@ -143,16 +143,29 @@ static uint64_t fnv1a_u64(uint64_t h, uint64_t v)
 	return h;
 }
 
-/* Of the fields, not the encoding: the test is of the generator alone. */
+/* Where s2_seq_random's concurrent section starts, if it has one. */
+static unsigned int section_start(const struct s2_seq *seq)
+{
+	unsigned int i = 0;
+
+	while (i < seq->nr_ops && seq->ops[i].kind != S2_OP_THREAD)
+		i++;
+	return i;
+}
+
+/*
+ * Of the fields, not the encoding: the test is of the generator alone.
+ * Only the ops before a concurrent section, which came after them.
+ */
 static uint64_t hash_seq(const struct s2_seq *seq, uint64_t h)
 {
+	unsigned int i, nr = section_start(seq);
 	const struct s2_op *op;
-	unsigned int i;
 
 	h = fnv1a_u64(h, seq->features);
 	h = fnv1a_u64(h, seq->ipa_bits);
-	h = fnv1a_u64(h, seq->nr_ops);
-	for (i = 0; i < seq->nr_ops; i++) {
+	h = fnv1a_u64(h, nr);
+	for (i = 0; i < nr; i++) {
 		op = &seq->ops[i];
 		h = fnv1a_u64(h, op->kind);
 		h = fnv1a_u64(h, op->prot);
@@ -169,7 +182,8 @@ static uint64_t hash_seq(const struct s2_seq *seq, uint64_t h)
 
 /*
  * Recorded from fuzz/gen.c before s2_op_random() and the s2_rng_*() API
- * were split out of it: the e2e tests and saved seeds rely on them.
+ * were split out of it, and before concurrent sections were appended: the
+ * e2e tests and saved seeds rely on them.
  */
 TEST(test_seq_random_is_unchanged_by_the_generator_api)
 {
@@ -190,6 +204,57 @@ TEST(test_seq_random_is_unchanged_by_the_generator_api)
 		all = hash_seq(&in_seq, all);
 	}
 	CHECK_EQ_U64(all, 0xa1444433a78d0afdULL);
+}
+
+/* thread N, then a fault; the fault. */
+static const struct s2_op *section_fault(const struct s2_seq *seq,
+					 unsigned int i, unsigned int thread)
+{
+	if (i + 1 >= seq->nr_ops || seq->ops[i].kind != S2_OP_THREAD ||
+	    seq->ops[i].count != thread || seq->ops[i + 1].kind != S2_OP_FAULT)
+		return NULL;
+	return &seq->ops[i + 1];
+}
+
+/* Threads 1 and 2 fault one page or two neighbours; thread 3 the block. */
+static bool is_section(const struct s2_seq *seq, unsigned int i)
+{
+	const struct s2_op *a = section_fault(seq, i, 1);
+	const struct s2_op *b = section_fault(seq, i + 2, 2);
+	const struct s2_op *c = section_fault(seq, i + 4, 3);
+
+	if (!a || !b || (a->ipa ^ b->ipa) & ~SZ_4K)
+		return false;
+	if (seq->nr_ops == i + 4)
+		return true;
+	return c && seq->nr_ops == i + 6 && !c->page &&
+	       c->ipa == (a->ipa & ~(SZ_2M - 1));
+}
+
+TEST(test_seq_random_appends_concurrent_sections)
+{
+	unsigned int seed, start, sections = 0, three = 0, bad = 0;
+	unsigned int bytes = 0, pct = 0;
+	size_t n;
+
+	for (seed = 0; seed < 1000; seed++) {
+		s2_seq_random(&in_seq, seed);
+		start = section_start(&in_seq);
+		n = s2_seq_encode(&in_seq, buf, MAX_BIN);
+		bad += !replays_as_text(buf, n);
+		if (start == in_seq.nr_ops) {
+			bad += in_seq.sched.mode != S2_SCHED_NONE;
+			continue;
+		}
+		sections++;
+		bad += !start || !is_section(&in_seq, start);
+		three += in_seq.nr_ops == start + 6;
+		bytes += in_seq.sched.mode == S2_SCHED_BYTES;
+		pct += in_seq.sched.mode == S2_SCHED_PCT;
+	}
+	CHECK_EQ_U64(bad, 0);
+	CHECK(sections > 150 && sections < 350);
+	CHECK(three > 50 && bytes > 50 && pct > 50);
 }
 
 /* Chains of mutations and crossovers, each output the next input. */
@@ -1060,6 +1125,7 @@ TEST(test_crossover_keeps_b_when_the_parents_cost_too_much_together)
 int main(void)
 {
 	RUN(test_seq_random_is_unchanged_by_the_generator_api);
+	RUN(test_seq_random_appends_concurrent_sections);
 	RUN(test_mutate_output_decodes_and_encodes_to_itself);
 	RUN(test_mutate_canonicalizes_random_bytes);
 	RUN(test_mutate_output_replays_exactly_from_text);

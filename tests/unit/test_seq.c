@@ -455,7 +455,7 @@ TEST(test_random_ipas_fold_into_window_mostly)
 
 struct round_trips {
 	unsigned int rejected;	/* printed text the parser refused */
-	unsigned int changed;	/* text and binary disagree, or re-encoding */
+	unsigned int changed;	/* text and binary forms disagree */
 };
 
 /*
@@ -1236,7 +1236,8 @@ TEST(test_sched_print_prefixes_every_line)
 {
 	FILE *f;
 
-	parse_ok("schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10\n");
+	parse_ok("schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f "
+		 "10\n");
 	f = check_capture_start();
 	s2_sched_print(&seq_a.sched, " * ", f);
 	CHECK_EQ_STR(check_capture_end(f),

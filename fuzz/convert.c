@@ -12,8 +12,6 @@
 #include "repro-c.h"
 #include "seq.h"
 
-#define MAX_BINARY (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
-
 static struct s2_seq seq;
 
 /* Reads and parses a text reproducer into seq; says why not on stderr. */
@@ -37,7 +35,7 @@ static int parse(const char *text_path)
 
 static int to_binary(const char *text_path, const char *out_path)
 {
-	static uint8_t buf[MAX_BINARY];
+	static uint8_t buf[S2_BIN_MAX];
 	size_t len;
 	FILE *out;
 

@@ -66,6 +66,12 @@ static unsigned int prot(struct s2_rng *r)
 	return p;
 }
 
+static void fault_args(struct s2_rng *r, struct s2_op *op)
+{
+	op->prot = prot(r) & ~(s2_rng_below(r, 4) ? 0 : S2_PROT_DEVICE);
+	op->page = !s2_rng_below(r, 3);
+}
+
 void s2_op_random(struct s2_rng *r, struct s2_op *op, unsigned int ipa_bits)
 {
 	static const uint8_t kinds[] = {
@@ -91,8 +97,7 @@ void s2_op_random(struct s2_rng *r, struct s2_op *op, unsigned int ipa_bits)
 		op->prot = prot(r);
 		break;
 	case S2_OP_FAULT:
-		op->prot = prot(r) & ~(s2_rng_below(r, 4) ? 0 : S2_PROT_DEVICE);
-		op->page = !s2_rng_below(r, 3);
+		fault_args(r, op);
 		break;
 	case S2_OP_RELAX:
 		op->prot = s2_rng_below(r, 8);
@@ -112,6 +117,58 @@ void s2_op_random(struct s2_rng *r, struct s2_op *op, unsigned int ipa_bits)
 	}
 }
 
+void s2_pct_random(struct s2_rng *r, struct s2_schedule *s)
+{
+	*s = (struct s2_schedule){ .mode = S2_SCHED_PCT,
+				   .seed = s2_rng_next(r) };
+	/* PCT finds a bug of depth d with d - 1 change points: mostly few. */
+	s->depth = 1 + s2_rng_below(r, s2_rng_below(r, 2) ?
+					       3 : S2_SCHED_MAX_DEPTH);
+}
+
+static void random_schedule(struct s2_rng *r, struct s2_schedule *s)
+{
+	if (s2_rng_below(r, 2)) {
+		s2_pct_random(r, s);
+		return;
+	}
+	*s = (struct s2_schedule){ .mode = S2_SCHED_BYTES,
+				   .nr_bytes = 1 + s2_rng_below(r, 16) };
+	for (unsigned int i = 0; i < s->nr_bytes; i++)
+		s->bytes[i] = s2_rng_below(r, 256);
+}
+
+/* Thread "thread" faults ipa; returns the fault. */
+static struct s2_op *thread_fault(struct s2_rng *r, struct s2_seq *seq,
+				  unsigned int thread, uint64_t ipa)
+{
+	struct s2_op *op = &seq->ops[seq->nr_ops++];
+
+	*op = (struct s2_op){ .kind = S2_OP_THREAD, .count = thread };
+	op = &seq->ops[seq->nr_ops++];
+	*op = (struct s2_op){ .kind = S2_OP_FAULT, .ipa = ipa };
+	fault_args(r, op);
+	return op;
+}
+
+/*
+ * Two vCPUs fault neighbouring pages (or one page) of a 2M region the
+ * sequence used, so each walk meets the table or block the other installs;
+ * now and then a third faults the whole region as a block.
+ */
+static void concurrent_section(struct s2_rng *r, struct s2_seq *seq)
+{
+	uint64_t ipa = seq->ops[s2_rng_below(r, seq->nr_ops)].ipa;
+	uint64_t region = ipa & ~(SZ_2M - 1);
+
+	ipa = region + s2_rng_below(r, SZ_2M / SZ_4K) * SZ_4K;
+	thread_fault(r, seq, 1, ipa);
+	thread_fault(r, seq, 2, s2_rng_below(r, 4) ? ipa ^ SZ_4K : ipa);
+	if (s2_rng_below(r, 2))
+		thread_fault(r, seq, 3, region)->page = false;
+	random_schedule(r, &seq->sched);
+}
+
 void s2_seq_random(struct s2_seq *seq, uint64_t seed)
 {
 	static const unsigned int ipa_bits[] = { 40, 40, 40, 36, 44, 32 };
@@ -125,4 +182,7 @@ void s2_seq_random(struct s2_seq *seq, uint64_t seed)
 	nr = 1 + s2_rng_below(&r, 24);
 	for (unsigned int i = 0; i < nr; i++)
 		s2_op_random(&r, &seq->ops[seq->nr_ops++], seq->ipa_bits);
+	/* After the ops, so that they stay what they were before sections. */
+	if (!s2_rng_below(&r, 4))
+		concurrent_section(&r, seq);
 }

@@ -4,6 +4,8 @@
  * form mostly land on folded, random addresses; these edit whole ops or one
  * field, and move addresses to where the page-table code changes shape:
  * block edges, a neighbour's IPA or end, a PA that allows or forbids blocks.
+ * Concurrent sections come and go with thread ops, and their schedule is
+ * edited byte by byte or swapped for PCT.
  *
  * Every result is clamped to what the text parser accepts and encoded
  * canonically, so a finding replays exactly from its text reproducer.
@@ -29,6 +31,7 @@
 #define ARG_PAGE 0x10
 #define ARG_ID 0x20
 #define ARG_COUNT 0x40
+#define ARG_N 0x80
 
 static const uint8_t op_args[S2_OP_COUNT] = {
 #define OP_ARGS(e, w, a0, a1, a2, a3, h)                                       \
@@ -40,7 +43,8 @@ static const uint8_t op_args[S2_OP_COUNT] = {
 struct mut {
 	struct s2_seq *seq;
 	struct s2_rng rng;
-	unsigned int max_ops;	/* what fits in the output buffer */
+	size_t room;		/* records that fit in the output buffer */
+	unsigned int max_ops;	/* of them, what ops may take */
 };
 
 /* ~16 KiB each: too big for a fuzzer's stack.  Engines are one thread. */
@@ -97,6 +101,9 @@ static void clamp_op(struct s2_op *op, unsigned int ipa_bits)
 		c.page = op->page;
 	if (has(&c, ARG_ID | ARG_COUNT))
 		c.count = op->count;
+	/* The decoder folds a thread number so: the op decodes to itself. */
+	if (has(&c, ARG_N))
+		c.count = op->count % (S2_MAX_THREADS + 1);
 	*op = c;
 }
 
@@ -216,10 +223,13 @@ static bool change_kind(struct mut *m)
 	return true;
 }
 
-/* A prot bit, the fault's page flag, or another owner ID / memcache size. */
+/*
+ * A prot bit, the fault's page flag, or another owner ID / memcache size /
+ * thread (clamp_op() folds it): the ops after a thread op change thread.
+ */
 static bool change_args(struct mut *m)
 {
-	int i = pick_op(m, ARG_PROT | ARG_ID | ARG_COUNT);
+	int i = pick_op(m, ARG_PROT | ARG_ID | ARG_COUNT | ARG_N);
 	struct s2_op *op;
 
 	if (i < 0)
@@ -350,10 +360,94 @@ static bool insert_memcache(struct mut *m)
 	return true;
 }
 
+/* A concurrent section starts (thread 1..3) or, now and then, ends. */
+static bool insert_thread(struct mut *m)
+{
+	struct s2_op op = { .kind = S2_OP_THREAD };
+
+	if (m->seq->nr_ops >= m->max_ops)
+		return false;
+	if (below(m, 4))
+		op.count = 1 + below(m, S2_MAX_THREADS);
+	insert_at(m->seq, below(m, m->seq->nr_ops + 1), &op);
+	return true;
+}
+
+/* An op moves to just after a thread op: onto that thread, or off it. */
+static bool move_to_thread(struct mut *m)
+{
+	/* Every op but a thread op has some other argument. */
+	int i = pick_op(m, (uint8_t)~ARG_N), t = pick_op(m, ARG_N);
+	struct s2_op op;
+
+	if (i < 0 || t < 0 || i == t + 1)
+		return false;
+	op = m->seq->ops[i];
+	delete_at(m->seq, i, 1);
+	insert_at(m->seq, i < t ? t : t + 1, &op);
+	return true;
+}
+
+/* Another thread at one scheduling point. */
+static bool flip_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+
+	if (s->mode != S2_SCHED_BYTES)
+		return false;
+	s->bytes[below(m, s->nr_bytes)] ^= 1u << below(m, 8);
+	return true;
+}
+
+/* One more scheduling decision; the first one starts a bytes schedule. */
+static bool insert_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	unsigned int pos;
+
+	if (s->mode == S2_SCHED_PCT || s->nr_bytes == S2_SCHED_MAX_BYTES)
+		return false;
+	s->mode = S2_SCHED_BYTES;
+	pos = below(m, s->nr_bytes + 1);
+	memmove(&s->bytes[pos + 1], &s->bytes[pos], s->nr_bytes - pos);
+	s->bytes[pos] = below(m, 256);
+	s->nr_bytes++;
+	return true;
+}
+
+/* One decision less; without any, the schedule is gone. */
+static bool delete_sched_byte(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	unsigned int pos;
+
+	if (s->mode != S2_SCHED_BYTES)
+		return false;
+	pos = below(m, s->nr_bytes);
+	memmove(&s->bytes[pos], &s->bytes[pos + 1], s->nr_bytes - pos - 1);
+	if (!--s->nr_bytes)
+		s->mode = S2_SCHED_NONE;
+	return true;
+}
+
+/* To PCT with a fresh seed, or from it to no schedule. */
+static bool toggle_pct(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+
+	if (s->mode == S2_SCHED_PCT)
+		memset(s, 0, sizeof(*s));
+	else
+		s2_pct_random(&m->rng, s);
+	return true;
+}
+
 static bool (*const mutations[])(struct mut *m) = {
 	insert_random_op, delete_ops, swap_ops, duplicate_op,
 	change_kind, change_args, snap_ipa, snap_size, snap_pa,
 	toggle_feature, change_ipa_bits, insert_memcache,
+	insert_thread, move_to_thread, flip_sched_byte, insert_sched_byte,
+	delete_sched_byte, toggle_pct,
 };
 
 static void mutate_seq(struct mut *m)
@@ -366,6 +460,20 @@ static void mutate_seq(struct mut *m)
 			n--;
 }
 
+/* The schedule gets the records the ops leave: bytes past them go. */
+static void fit_schedule(struct mut *m)
+{
+	struct s2_schedule *s = &m->seq->sched;
+	size_t left = m->room - m->seq->nr_ops;
+
+	if (s->mode == S2_SCHED_BYTES &&
+	    s->nr_bytes > left * S2_BIN_SCHED_BYTES)
+		s->nr_bytes = left * S2_BIN_SCHED_BYTES;
+	if (s2_sched_records(s) > left ||
+	    (s->mode == S2_SCHED_BYTES && !s->nr_bytes))
+		memset(s, 0, sizeof(*s));
+}
+
 /* Fits the ops to the (maybe new) header; never empty if one fits. */
 static void finish(struct mut *m)
 {
@@ -376,6 +484,7 @@ static void finish(struct mut *m)
 		insert_random_op(m);
 	for (i = 0; i < seq->nr_ops; i++)
 		clamp_op(&seq->ops[i], seq->ipa_bits);
+	fit_schedule(m);
 }
 
 /*
@@ -386,28 +495,23 @@ static void finish(struct mut *m)
 static size_t encode(struct s2_seq *seq, uint8_t *buf, size_t len)
 {
 	unsigned int kept;
-	size_t n;
 
-	for (;;) {
-		/* len holds every op: the caller kept to max_ops. */
-		n = s2_seq_encode(seq, buf, len);
-		kept = (n - S2_BIN_HEADER) / S2_BIN_RECORD;
-		if (kept == seq->nr_ops)
-			return n;
+	while ((kept = s2_seq_ops_in_budget(seq)) < seq->nr_ops) {
 		if (has(&seq->ops[kept], ARG_SIZE) &&
 		    seq->ops[kept].size > SZ_4K)
 			seq->ops[kept].size = SZ_4K;
 		else
 			delete_at(seq, kept, 1);
 	}
+	/* len holds every op and the schedule: finish() kept to the room. */
+	return s2_seq_encode(seq, buf, len);
 }
 
 static void mut_init(struct mut *m, size_t max_size, unsigned int seed)
 {
-	size_t room = (max_size - S2_BIN_HEADER) / S2_BIN_RECORD;
-
 	m->seq = &seq_a;
-	m->max_ops = room < S2_MAX_OPS ? room : S2_MAX_OPS;
+	m->room = (max_size - S2_BIN_HEADER) / S2_BIN_RECORD;
+	m->max_ops = m->room < S2_MAX_OPS ? m->room : S2_MAX_OPS;
 	s2_rng_init(&m->rng, seed);
 }
 
@@ -442,6 +546,7 @@ size_t s2_crossover(const uint8_t *a, size_t a_size, const uint8_t *b,
 	if (below(&m, 2)) {
 		seq_a.features = seq_b.features;
 		seq_a.ipa_bits = seq_b.ipa_bits;
+		seq_a.sched = seq_b.sched;
 	}
 	/* At least one op from each parent that has one. */
 	if (seq_a.nr_ops)

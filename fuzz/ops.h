@@ -6,7 +6,7 @@
  *
  * S2_OP(ENUM, "word", arg0, arg1, arg2, arg3, "help")
  * Arguments are read in order; NONE pads the list.  PAGE is the optional
- * trailing keyword "page".
+ * trailing keyword "page"; N is a vCPU thread, 0..S2_MAX_THREADS (fuzz/seq.h).
  */
 #ifndef S2FUZZ_OPS_H
 #define S2FUZZ_OPS_H
@@ -35,8 +35,8 @@
 	      "clean the data cache for the cacheable leaves in the range")    \
 	S2_OP(MEMCACHE, "memcache", COUNT, NONE, NONE, NONE,                   \
 	      "the next op's memcache holds COUNT pages (allocation failure)") \
-	S2_OP(THREAD, "thread", COUNT, NONE, NONE, NONE,                       \
-	      "the ops after it run on vCPU thread COUNT (1-3), concurrently "  \
+	S2_OP(THREAD, "thread", N, NONE, NONE, NONE,                           \
+	      "the ops after it run on vCPU thread N (1-3), concurrently "     \
 	      "with the other threads' ops; thread 0: sequential again")
 
 #endif /* S2FUZZ_OPS_H */

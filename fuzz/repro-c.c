@@ -71,6 +71,30 @@ static void op_call(const struct s2_op *op, FILE *out)
 	}
 }
 
+static bool has_threads(const struct s2_seq *seq)
+{
+	for (unsigned int i = 0; i < seq->nr_ops; i++)
+		if (seq->ops[i].kind == S2_OP_THREAD)
+			return true;
+	return false;
+}
+
+/* Straight-line calls cannot interleave: say so, and keep the schedule. */
+static void sections_comment(const struct s2_seq *seq, FILE *out)
+{
+	if (!has_threads(seq) && seq->sched.mode == S2_SCHED_NONE)
+		return;
+	fputs(" *\n * Its concurrent sections (the thread lines) run here in\n"
+	      " * file order, one op after another, not as the scheduler\n",
+	      out);
+	if (seq->sched.mode == S2_SCHED_NONE) {
+		fputs(" * interleaves them.\n", out);
+		return;
+	}
+	fputs(" * interleaves them with the sequence's schedule:\n", out);
+	s2_sched_print(&seq->sched, " *   ", out);
+}
+
 void s2_seq_print_c(const struct s2_seq *seq, const char *name, FILE *out)
 {
 	fprintf(out,
@@ -78,7 +102,9 @@ void s2_seq_print_c(const struct s2_seq *seq, const char *name, FILE *out)
 		"/*\n * %s as a C program, written by `s2fuzz repro-c`.\n"
 		" * Each op is one call into pgtable.c through the adapter;\n"
 		" * the runtime checks refcounts after each and leaks at the\n"
-		" * end, and prints what it finds (exit 1).\n"
+		" * end, and prints what it finds (exit 1).\n", name);
+	sections_comment(seq, out);
+	fprintf(out,
 		" */\n"
 		"#include <stdbool.h>\n#include <stdio.h>\n\n"
 		"#include \"target.h\"\n#include \"runtime.h\"\n\n"
@@ -96,12 +122,17 @@ void s2_seq_print_c(const struct s2_seq *seq, const char *name, FILE *out)
 		"\tvm = t->init(&cfg, &rc);\n"
 		"\tif (!vm) {\n\t\tprintf(\"init: rc %%d\\n\", rc);\n"
 		"\t\treturn 1;\n\t}\n",
-		name, seq->ipa_bits, seq->features);
+		seq->ipa_bits, seq->features);
 	for (unsigned int i = 0; i < seq->nr_ops; i++) {
 		char text[128];
 
-		fprintf(out, "\t/* %s */\n\tafter(%u, ",
-			s2_op_text(seq, &seq->ops[i], text, sizeof(text)), i + 1);
+		s2_op_text(seq, &seq->ops[i], text, sizeof(text));
+		/* A thread op calls nothing: the ops after it just follow. */
+		if (seq->ops[i].kind == S2_OP_THREAD) {
+			fprintf(out, "\t/* %s */\n", text);
+			continue;
+		}
+		fprintf(out, "\t/* %s */\n\tafter(%u, ", text, i + 1);
 		op_call(&seq->ops[i], out);
 		fputs(");\n", out);
 	}

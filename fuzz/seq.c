@@ -15,7 +15,7 @@
 #define S2_STR(x) S2_XSTR(x)
 
 #define S2_ARG_KINDS(X)                                                        \
-	X(NONE) X(IPA) X(SIZE) X(PA) X(PROT) X(PAGE) X(ID) X(COUNT)
+	X(NONE) X(IPA) X(SIZE) X(PA) X(PROT) X(PAGE) X(ID) X(COUNT) X(N)
 
 enum s2_arg {
 #define S2_ARG_ENUM(a) S2_ARG_##a,
@@ -28,6 +28,13 @@ static const char *const s2_arg_names[] = {
 #define S2_ARG_NAME(a) [S2_ARG_##a] = #a,
 	S2_ARG_KINDS(S2_ARG_NAME)
 #undef S2_ARG_NAME
+};
+
+/* The largest value of the arguments held in op->count. */
+static const uint8_t s2_arg_max[ARRAY_SIZE(s2_arg_names)] = {
+	[S2_ARG_ID] = UINT8_MAX,
+	[S2_ARG_COUNT] = UINT8_MAX,
+	[S2_ARG_N] = S2_MAX_THREADS,
 };
 
 #define S2_ARG_BIT(a) (1u << S2_ARG_##a)
@@ -56,7 +63,7 @@ static const struct s2_op_desc s2_op_descs[S2_OP_COUNT] = {
 
 /* Record byte 1 holds prot and page, or the count: an op can't need both. */
 #define S2_BYTE1_PROT (S2_ARG_BIT(PROT) | S2_ARG_BIT(PAGE))
-#define S2_BYTE1_COUNT (S2_ARG_BIT(ID) | S2_ARG_BIT(COUNT))
+#define S2_BYTE1_COUNT (S2_ARG_BIT(ID) | S2_ARG_BIT(COUNT) | S2_ARG_BIT(N))
 #define S2_OP_BYTE1_CHECK(e, w, a0, a1, a2, a3, h)                             \
 	_Static_assert(!(S2_ARG_MASK(a0, a1, a2, a3) & S2_BYTE1_PROT) ||       \
 		       !(S2_ARG_MASK(a0, a1, a2, a3) & S2_BYTE1_COUNT),        \
@@ -82,6 +89,12 @@ _Static_assert(S2_FOLD_WINDOW <= 1ULL << S2_IPA_BITS_MIN,
 #define S2_REC_PA 11
 #define S2_REC_PA_LEN 5
 #define S2_REC_PAGE_SHIFT 4
+#define S2_REC_SCHED_LEN 1
+#define S2_REC_SCHED_DATA 2
+#define S2_REC_SEED_LEN 8
+#define S2_HDR_SCHED_MODE 2
+#define S2_HDR_SCHED_DEPTH 3
+#define S2_SCHED_MODES 3
 
 static const struct {
 	unsigned int bit;
@@ -125,6 +138,7 @@ void s2_seq_init(struct s2_seq *seq)
 	seq->features = 0;
 	seq->ipa_bits = S2_IPA_BITS_DEFAULT;
 	seq->nr_ops = 0;
+	memset(&seq->sched, 0, sizeof(seq->sched));
 }
 
 /* Binary form */
@@ -204,6 +218,17 @@ static uint64_t decode_pa(uint64_t ipa, uint64_t size, uint64_t pages)
 	return pa;
 }
 
+/* The largest count the op takes, 0 if it takes none. */
+static unsigned int count_max(const struct s2_op_desc *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(d->args); i++)
+		if (s2_arg_max[d->args[i]])
+			return s2_arg_max[d->args[i]];
+	return 0;
+}
+
 static void decode_op(unsigned int ipa_bits, const uint8_t *rec,
 		      struct s2_op *op)
 {
@@ -218,7 +243,8 @@ static void decode_op(unsigned int ipa_bits, const uint8_t *rec,
 	if (args & S2_ARG_BIT(PAGE))
 		op->page = (rec[S2_REC_BYTE1] >> S2_REC_PAGE_SHIFT) & 1;
 	if (args & S2_BYTE1_COUNT)
-		op->count = rec[S2_REC_BYTE1];
+		op->count = rec[S2_REC_BYTE1] %
+			    (count_max(&s2_op_descs[op->kind]) + 1);
 	if (args & S2_ARG_BIT(IPA))
 		op->ipa = decode_ipa(ipa_bits,
 				     get_le(rec + S2_REC_IPA, S2_REC_IPA_LEN));
@@ -266,8 +292,7 @@ static uint64_t op_entries(const struct s2_op *op, const struct s2_op *prev)
 	}
 }
 
-/* How many of seq's ops fit the entry budget. */
-static unsigned int ops_within_budget(const struct s2_seq *seq)
+unsigned int s2_seq_ops_in_budget(const struct s2_seq *seq)
 {
 	uint64_t entries = 0;
 	unsigned int i;
@@ -281,6 +306,29 @@ static unsigned int ops_within_budget(const struct s2_seq *seq)
 	return i;
 }
 
+static void decode_sched_header(const uint8_t *hdr, struct s2_schedule *s)
+{
+	s->mode = hdr[S2_HDR_SCHED_MODE] % S2_SCHED_MODES;
+	if (s->mode == S2_SCHED_PCT)
+		s->depth = 1 + hdr[S2_HDR_SCHED_DEPTH] % S2_SCHED_MAX_DEPTH;
+}
+
+static void decode_sched_record(const uint8_t *rec, struct s2_schedule *s)
+{
+	unsigned int n = rec[S2_REC_SCHED_LEN];
+
+	if (s->mode == S2_SCHED_PCT)
+		s->seed = get_le(rec + S2_REC_SCHED_DATA, S2_REC_SEED_LEN);
+	if (s->mode != S2_SCHED_BYTES)
+		return;
+	if (n > S2_BIN_SCHED_BYTES)
+		n = S2_BIN_SCHED_BYTES;
+	if (n > S2_SCHED_MAX_BYTES - s->nr_bytes)
+		n = S2_SCHED_MAX_BYTES - s->nr_bytes;
+	memcpy(s->bytes + s->nr_bytes, rec + S2_REC_SCHED_DATA, n);
+	s->nr_bytes += n;
+}
+
 void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq)
 {
 	s2_seq_init(seq);
@@ -288,14 +336,22 @@ void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq)
 		return;
 	seq->features = data[0] & S2_FEAT_MASK;
 	seq->ipa_bits = decode_ipa_bits(data[1]);
+	decode_sched_header(data, &seq->sched);
 	data += S2_BIN_HEADER;
 	len -= S2_BIN_HEADER;
 	while (len >= S2_BIN_RECORD && seq->nr_ops < S2_MAX_OPS) {
-		decode_op(seq->ipa_bits, data, &seq->ops[seq->nr_ops++]);
+		if (data[S2_REC_KIND] == S2_BIN_SCHED_KIND)
+			decode_sched_record(data, &seq->sched);
+		else
+			decode_op(seq->ipa_bits, data,
+				  &seq->ops[seq->nr_ops++]);
 		data += S2_BIN_RECORD;
 		len -= S2_BIN_RECORD;
 	}
-	seq->nr_ops = ops_within_budget(seq);
+	/* The text form has no empty bytes schedule: that is no schedule. */
+	if (seq->sched.mode == S2_SCHED_BYTES && !seq->sched.nr_bytes)
+		seq->sched.mode = S2_SCHED_NONE;
+	seq->nr_ops = s2_seq_ops_in_budget(seq);
 }
 
 static void encode_op(const struct s2_op *op, uint8_t *rec)
@@ -320,18 +376,55 @@ static void encode_op(const struct s2_op *op, uint8_t *rec)
 		put_le(rec + S2_REC_PA, op->pa >> S2_PAGE_SHIFT, S2_REC_PA_LEN);
 }
 
+unsigned int s2_sched_records(const struct s2_schedule *sched)
+{
+	switch (sched->mode) {
+	case S2_SCHED_BYTES:
+		return (sched->nr_bytes + S2_BIN_SCHED_BYTES - 1) /
+		       S2_BIN_SCHED_BYTES;
+	case S2_SCHED_PCT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Header bytes 2 and 3, and the schedule records from rec on. */
+static void encode_sched(const struct s2_schedule *s, uint8_t *hdr,
+			 uint8_t *rec)
+{
+	unsigned int i, n, left = s->nr_bytes;
+
+	hdr[S2_HDR_SCHED_MODE] = s->mode;
+	hdr[S2_HDR_SCHED_DEPTH] = s->mode == S2_SCHED_PCT ? s->depth - 1 : 0;
+	for (i = 0; i < s2_sched_records(s); i++, rec += S2_BIN_RECORD) {
+		memset(rec, 0, S2_BIN_RECORD);
+		rec[S2_REC_KIND] = S2_BIN_SCHED_KIND;
+		if (s->mode == S2_SCHED_PCT) {
+			put_le(rec + S2_REC_SCHED_DATA, s->seed,
+			       S2_REC_SEED_LEN);
+			continue;
+		}
+		n = left < S2_BIN_SCHED_BYTES ? left : S2_BIN_SCHED_BYTES;
+		rec[S2_REC_SCHED_LEN] = n;
+		memcpy(rec + S2_REC_SCHED_DATA,
+		       s->bytes + i * S2_BIN_SCHED_BYTES, n);
+		left -= n;
+	}
+}
+
 size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len)
 {
-	unsigned int i, nr = ops_within_budget(seq);
-	size_t need = S2_BIN_HEADER + (size_t)nr * S2_BIN_RECORD;
-	uint8_t *rec = buf + S2_BIN_HEADER;
+	unsigned int i, nr = s2_seq_ops_in_budget(seq);
+	unsigned int nr_sched = s2_sched_records(&seq->sched);
+	size_t need = S2_BIN_HEADER + (size_t)(nr_sched + nr) * S2_BIN_RECORD;
+	uint8_t *rec = buf + S2_BIN_HEADER + nr_sched * S2_BIN_RECORD;
 
 	if (len < need)
 		return 0;
 	buf[0] = seq->features & S2_FEAT_MASK;
 	buf[1] = encode_ipa_bits(seq->ipa_bits);
-	buf[2] = 0;
-	buf[3] = 0;
+	encode_sched(&seq->sched, buf, buf + S2_BIN_HEADER);
 	for (i = 0; i < nr; i++, rec += S2_BIN_RECORD)
 		encode_op(&seq->ops[i], rec);
 	return need;
@@ -517,11 +610,12 @@ static int parse_arg(struct s2_parser *p, const struct s2_op_desc *d,
 	}
 	if (parse_number(p, w, &v))
 		return -1;
-	if (arg != S2_ARG_ID && arg != S2_ARG_COUNT)
+	if (!s2_arg_max[arg])
 		return parse_address(p, d, arg, w, v, op);
-	if (v > UINT8_MAX)
-		return parse_error(p, "%s: %s '%.*s' not in 0..255", d->word,
-				   s2_arg_names[arg], w->len, w->s);
+	if (v > s2_arg_max[arg])
+		return parse_error(p, "%s: %s '%.*s' not in 0..%u", d->word,
+				   s2_arg_names[arg], w->len, w->s,
+				   s2_arg_max[arg]);
 	op->count = v;
 	return 0;
 }
@@ -630,12 +724,83 @@ static int parse_ipa_bits(struct s2_parser *p)
 	return 0;
 }
 
+static int parse_pct(struct s2_parser *p)
+{
+	struct s2_schedule *s = &p->seq->sched;
+	struct s2_word w;
+	uint64_t depth;
+
+	if (s->mode == S2_SCHED_PCT)
+		return parse_error(p, "schedule: pct given twice");
+	if (s->mode == S2_SCHED_BYTES)
+		return parse_error(p, "schedule: pct and bytes do not mix");
+	if (!next_word(p, &w))
+		return parse_error(p, "schedule: missing argument SEED");
+	if (parse_number(p, &w, &s->seed))
+		return -1;
+	if (!next_word(p, &w))
+		return parse_error(p, "schedule: missing argument DEPTH");
+	if (parse_number(p, &w, &depth))
+		return -1;
+	if (depth < 1 || depth > S2_SCHED_MAX_DEPTH)
+		return parse_error(p, "schedule: DEPTH '%.*s' not in 1..%d",
+				   w.len, w.s, S2_SCHED_MAX_DEPTH);
+	s->mode = S2_SCHED_PCT;
+	s->depth = depth;
+	return 0;
+}
+
+/* One word of schedule bytes: hex digit pairs, appended. */
+static int parse_hex_bytes(struct s2_parser *p, const struct s2_word *w)
+{
+	struct s2_schedule *s = &p->seq->sched;
+	int i, hi, lo;
+
+	if (w->len % 2)
+		return parse_error(p,
+			"schedule: odd number of hex digits in '%.*s'",
+			w->len, w->s);
+	for (i = 0; i < w->len; i += 2) {
+		hi = digit_value(w->s[i]);
+		lo = digit_value(w->s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return parse_error(p, "schedule: bad hex '%.*s'",
+					   w->len, w->s);
+		if (s->nr_bytes == S2_SCHED_MAX_BYTES)
+			return parse_error(p, "schedule: more than %d bytes",
+					   S2_SCHED_MAX_BYTES);
+		s->bytes[s->nr_bytes++] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+static int parse_schedule(struct s2_parser *p)
+{
+	struct s2_word w;
+
+	if (!next_word(p, &w))
+		return parse_error(p, "schedule: missing argument HEX");
+	if (word_is(&w, "pct"))
+		return parse_pct(p);
+	if (p->seq->sched.mode == S2_SCHED_PCT)
+		return parse_error(p, "schedule: pct and bytes do not mix");
+	p->seq->sched.mode = S2_SCHED_BYTES;
+	do {
+		if (parse_hex_bytes(p, &w))
+			return -1;
+	} while (next_word(p, &w));
+	return 0;
+}
+
+/* repeats: later lines add to the first, rather than being an error. */
 static const struct {
 	const char *word;
 	int (*parse)(struct s2_parser *p);
+	bool repeats;
 } s2_directives[] = {
-	{ "features", parse_features },
-	{ "ipa-bits", parse_ipa_bits },
+	{ "features", parse_features, false },
+	{ "ipa-bits", parse_ipa_bits, false },
+	{ "schedule", parse_schedule, true },
 };
 
 static int parse_directive(struct s2_parser *p, unsigned int i)
@@ -646,7 +811,7 @@ static int parse_directive(struct s2_parser *p, unsigned int i)
 	if (p->seq->nr_ops)
 		return parse_error(p, "%s: must come before the first op",
 				   word);
-	if (p->seen & 1u << i)
+	if ((p->seen & 1u << i) && !s2_directives[i].repeats)
 		return parse_error(p, "%s: given twice", word);
 	p->seen |= 1u << i;
 	if (s2_directives[i].parse(p))
@@ -753,6 +918,7 @@ static void print_arg(const struct s2_op *op, enum s2_arg arg, FILE *out)
 		break;
 	case S2_ARG_ID:
 	case S2_ARG_COUNT:
+	case S2_ARG_N:
 		fprintf(out, " %u", op->count);
 		break;
 	case S2_ARG_NONE:
@@ -773,6 +939,28 @@ void s2_op_print(const struct s2_seq *seq, const struct s2_op *op, FILE *out)
 	fputc('\n', out);
 }
 
+#define S2_SCHED_BYTES_A_LINE 16
+
+void s2_sched_print(const struct s2_schedule *sched, const char *prefix,
+		    FILE *out)
+{
+	unsigned int i;
+
+	if (sched->mode == S2_SCHED_PCT)
+		fprintf(out, "%sschedule pct 0x%" PRIx64 " %u\n", prefix,
+			sched->seed, sched->depth);
+	if (sched->mode != S2_SCHED_BYTES)
+		return;
+	for (i = 0; i < sched->nr_bytes; i++) {
+		if (!(i % S2_SCHED_BYTES_A_LINE))
+			fprintf(out, "%sschedule", prefix);
+		fprintf(out, " %02x", sched->bytes[i]);
+		if (i % S2_SCHED_BYTES_A_LINE == S2_SCHED_BYTES_A_LINE - 1 ||
+		    i + 1 == sched->nr_bytes)
+			fputc('\n', out);
+	}
+}
+
 void s2_seq_print(const struct s2_seq *seq, FILE *out)
 {
 	unsigned int i;
@@ -786,6 +974,7 @@ void s2_seq_print(const struct s2_seq *seq, FILE *out)
 	}
 	if (seq->ipa_bits != S2_IPA_BITS_DEFAULT)
 		fprintf(out, "ipa-bits %u\n", seq->ipa_bits);
+	s2_sched_print(&seq->sched, "", out);
 	for (i = 0; i < seq->nr_ops; i++)
 		s2_op_print(seq, &seq->ops[i], out);
 }
@@ -834,8 +1023,8 @@ void s2_ops_help(FILE *out)
 	for (i = 0; i < S2_OP_COUNT; i++)
 		help_op(&s2_op_descs[i], out);
 
-	fputs("\nheader directives, each at most once, before the first op:\n",
-	      out);
+	fputs("\nheader directives, before the first op; all but schedule at "
+	      "most once:\n", out);
 	n = fprintf(out, "  features");
 	for (i = 0; i < ARRAY_SIZE(s2_features); i++)
 		n += fprintf(out, " [%s]", s2_features[i].word);
@@ -844,11 +1033,18 @@ void s2_ops_help(FILE *out)
 	help_text(n, "IPA size in bits, " S2_STR(S2_IPA_BITS_MIN) ".."
 		  S2_STR(S2_IPA_BITS_MAX) " (default "
 		  S2_STR(S2_IPA_BITS_DEFAULT) ")", out);
+	n = fprintf(out, "  schedule HEX...");
+	help_text(n, "which thread runs at each scheduling point: hex byte "
+		  "pairs, up to " S2_STR(S2_SCHED_MAX_BYTES) " in all lines "
+		  "(default: each thread to its end in turn)", out);
+	n = fprintf(out, "  schedule pct SEED DEPTH");
+	help_text(n, "or PCT: random priorities from SEED, DEPTH 1.."
+		  S2_STR(S2_SCHED_MAX_DEPTH), out);
 
 	fputs("\narguments:\n"
 	      "  numbers: decimal with an optional K, M or G suffix, or 0x hex\n"
 	      "  IPA, SIZE and PA are multiples of 4K; SIZE is not zero\n"
-	      "  ID and COUNT are 0..255\n"
+	      "  ID and COUNT are 0..255; N is 0.." S2_STR(S2_MAX_THREADS) "\n"
 	      "  PROT is any of", out);
 	for (i = 0; i < ARRAY_SIZE(s2_prots); i++)
 		fprintf(out, " %c (%s)", s2_prots[i].letter,

@@ -72,12 +72,13 @@ struct s2_op {
  * drops.  No schedule: each thread runs to its end in turn.
  */
 #define S2_SCHED_MAX_BYTES 64
+#define S2_SCHED_MAX_DEPTH 16
 enum s2_sched_mode { S2_SCHED_NONE, S2_SCHED_BYTES, S2_SCHED_PCT };
 
 struct s2_schedule {
 	uint8_t mode;		/* enum s2_sched_mode */
 	uint8_t depth;		/* PCT: 1 + the number of change points */
-	uint16_t nr_bytes;
+	uint16_t nr_bytes;	/* bytes mode has at least one */
 	uint64_t seed;		/* PCT */
 	uint8_t bytes[S2_SCHED_MAX_BYTES];
 };
@@ -91,15 +92,34 @@ struct s2_seq {
 };
 
 /*
- * Binary form: a 4-byte header (features, IPA size, 2 reserved bytes) then
- * fixed 16-byte records, so byte-level mutations stay meaningful:
- *   [0] op kind            [1] prot | page<<4, or the count
+ * Binary form: a 4-byte header then fixed 16-byte records, so byte-level
+ * mutations stay meaningful.  The header:
+ *   [0] features           [1] IPA size
+ *   [2] schedule mode, % 3: none, bytes, PCT
+ *   [3] PCT depth - 1, % S2_SCHED_MAX_DEPTH (read in PCT mode only)
+ * An op record:
+ *   [0] op kind, % S2_OP_COUNT                [1] prot | page<<4, or the count
  *   [2..6] IPA in pages    [7..10] size in pages   [11..15] PA in pages
+ * A record whose kind byte is S2_BIN_SCHED_KIND is schedule data, not an op:
+ *   bytes mode: [1] how many of [2..15] are schedule bytes (past 14: 14),
+ *               appended in record order; past S2_SCHED_MAX_BYTES dropped
+ *   PCT mode:   [2..9] the seed, little-endian (the last such record wins)
+ *   no schedule: ignored
+ * so every byte string still decodes.  Bytes mode without a byte decodes as
+ * no schedule.  The encoder puts the schedule records first, where the
+ * S2_MAX_OPS cut cannot drop them; the decoder takes them anywhere before it.
  * Out-of-range values fold into valid ones (addresses into a small window so
  * operations collide); in-range values decode to themselves.
  */
 #define S2_BIN_HEADER 4
 #define S2_BIN_RECORD 16
+#define S2_BIN_SCHED_KIND 0xff
+#define S2_BIN_SCHED_BYTES 14
+#define S2_BIN_SCHED_RECORDS                                                   \
+	((S2_SCHED_MAX_BYTES + S2_BIN_SCHED_BYTES - 1) / S2_BIN_SCHED_BYTES)
+/* The longest encoding: a full schedule and S2_MAX_OPS ops. */
+#define S2_BIN_MAX                                                             \
+	(S2_BIN_HEADER + (S2_BIN_SCHED_RECORDS + S2_MAX_OPS) * S2_BIN_RECORD)
 /* Folded IPAs land in [0, 4 GiB): a few 1G blocks' worth. */
 #define S2_FOLD_WINDOW (4ULL << 30)
 /*
@@ -120,10 +140,14 @@ struct s2_seq {
 void s2_seq_init(struct s2_seq *seq);
 void s2_seq_decode(const uint8_t *data, size_t len, struct s2_seq *seq);
 /*
- * Returns the number of bytes written: the header and the ops within the
- * entry budget (what decode gives back), or 0 if buf is too small.
+ * Returns the number of bytes written: the header, the schedule and the ops
+ * within the entry budget (what decode gives back), or 0 if buf is too small.
  */
 size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len);
+/* How many of seq's ops the encoder keeps: those within the entry budget. */
+unsigned int s2_seq_ops_in_budget(const struct s2_seq *seq);
+/* The records the schedule takes in the binary form. */
+unsigned int s2_sched_records(const struct s2_schedule *sched);
 
 /*
  * Parses the text form.  On error returns -1 with "file:line: message" in
@@ -132,6 +156,9 @@ size_t s2_seq_encode(const struct s2_seq *seq, uint8_t *buf, size_t len);
 int s2_seq_parse(const char *text, const char *file, struct s2_seq *seq,
 		 char *err, size_t errlen);
 void s2_seq_print(const struct s2_seq *seq, FILE *out);
+/* The schedule's lines, each after prefix; none without a schedule. */
+void s2_sched_print(const struct s2_schedule *sched, const char *prefix,
+		    FILE *out);
 void s2_op_print(const struct s2_seq *seq, const struct s2_op *op, FILE *out);
 /* The op as its text line, without the newline, in buf. */
 const char *s2_op_text(const struct s2_seq *seq, const struct s2_op *op,

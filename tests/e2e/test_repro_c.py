@@ -11,12 +11,12 @@ from tests.e2e.test_replay import COALESCE
 
 
 class ReproC(unittest.TestCase):
-    def build_and_run(self, kernel):
+    def build_and_run(self, kernel, seq=COALESCE):
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         out = os.path.join(tmp.name, "repro")
         rc, cc, err = s2fuzz("repro-c", "--kernel", kernel, "-o", out,
-                             write_seq(self, COALESCE))
+                             write_seq(self, seq))
         self.assertEqual(rc, 0, err)
         with open(out + ".c") as f:
             self.assertIn(cc.strip(), f.read(), "the file documents it")
@@ -39,6 +39,14 @@ class ReproC(unittest.TestCase):
                 run = self.build_and_run(kernel)
                 self.assertEqual(run.returncode, 0, run.stdout)
                 self.assertNotIn("FINDING", run.stdout)
+
+    def test_thread_lines_make_no_call_and_the_ops_run_in_order(self):
+        with open(os.path.join(SEEDS, "parallel-faults.s2")) as f:
+            run = self.build_and_run("linux-6.12", f.read())
+        self.assertEqual(run.returncode, 0, run.stdout)
+        ops = [line.split(":")[0] for line in run.stdout.splitlines()]
+        self.assertEqual(ops, ["op 1", "op 2", "op 3", "op 5", "op 7",
+                               "op 9"])
 
     def test_bad_reproducer_is_one_line(self):
         rc, out, err = s2fuzz("repro-c", write_seq(self, "map 0x1 4K\n"))

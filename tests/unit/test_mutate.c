@@ -12,7 +12,7 @@
 #include "mutate.h"
 #include "seq.h"
 
-#define MAX_BIN (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
+#define MAX_BIN S2_BIN_MAX
 #define SZ_4K (1ULL << 12)
 #define SZ_2M (1ULL << 21)
 #define SZ_1G (1ULL << 30)
@@ -143,16 +143,29 @@ static uint64_t fnv1a_u64(uint64_t h, uint64_t v)
 	return h;
 }
 
-/* Of the fields, not the encoding: the test is of the generator alone. */
+/* Where s2_seq_random's concurrent section starts, if it has one. */
+static unsigned int section_start(const struct s2_seq *seq)
+{
+	unsigned int i = 0;
+
+	while (i < seq->nr_ops && seq->ops[i].kind != S2_OP_THREAD)
+		i++;
+	return i;
+}
+
+/*
+ * Of the fields, not the encoding: the test is of the generator alone.
+ * Only the ops before a concurrent section, which came after them.
+ */
 static uint64_t hash_seq(const struct s2_seq *seq, uint64_t h)
 {
+	unsigned int i, nr = section_start(seq);
 	const struct s2_op *op;
-	unsigned int i;
 
 	h = fnv1a_u64(h, seq->features);
 	h = fnv1a_u64(h, seq->ipa_bits);
-	h = fnv1a_u64(h, seq->nr_ops);
-	for (i = 0; i < seq->nr_ops; i++) {
+	h = fnv1a_u64(h, nr);
+	for (i = 0; i < nr; i++) {
 		op = &seq->ops[i];
 		h = fnv1a_u64(h, op->kind);
 		h = fnv1a_u64(h, op->prot);
@@ -169,7 +182,8 @@ static uint64_t hash_seq(const struct s2_seq *seq, uint64_t h)
 
 /*
  * Recorded from fuzz/gen.c before s2_op_random() and the s2_rng_*() API
- * were split out of it: the e2e tests and saved seeds rely on them.
+ * were split out of it, and before concurrent sections were appended: the
+ * e2e tests and saved seeds rely on them.
  */
 TEST(test_seq_random_is_unchanged_by_the_generator_api)
 {
@@ -190,6 +204,57 @@ TEST(test_seq_random_is_unchanged_by_the_generator_api)
 		all = hash_seq(&in_seq, all);
 	}
 	CHECK_EQ_U64(all, 0xa1444433a78d0afdULL);
+}
+
+/* thread N, then a fault; the fault. */
+static const struct s2_op *section_fault(const struct s2_seq *seq,
+					 unsigned int i, unsigned int thread)
+{
+	if (i + 1 >= seq->nr_ops || seq->ops[i].kind != S2_OP_THREAD ||
+	    seq->ops[i].count != thread || seq->ops[i + 1].kind != S2_OP_FAULT)
+		return NULL;
+	return &seq->ops[i + 1];
+}
+
+/* Threads 1 and 2 fault one page or two neighbours; thread 3 the block. */
+static bool is_section(const struct s2_seq *seq, unsigned int i)
+{
+	const struct s2_op *a = section_fault(seq, i, 1);
+	const struct s2_op *b = section_fault(seq, i + 2, 2);
+	const struct s2_op *c = section_fault(seq, i + 4, 3);
+
+	if (!a || !b || (a->ipa ^ b->ipa) & ~SZ_4K)
+		return false;
+	if (seq->nr_ops == i + 4)
+		return true;
+	return c && seq->nr_ops == i + 6 && !c->page &&
+	       c->ipa == (a->ipa & ~(SZ_2M - 1));
+}
+
+TEST(test_seq_random_appends_concurrent_sections)
+{
+	unsigned int seed, start, sections = 0, three = 0, bad = 0;
+	unsigned int bytes = 0, pct = 0;
+	size_t n;
+
+	for (seed = 0; seed < 1000; seed++) {
+		s2_seq_random(&in_seq, seed);
+		start = section_start(&in_seq);
+		n = s2_seq_encode(&in_seq, buf, MAX_BIN);
+		bad += !replays_as_text(buf, n);
+		if (start == in_seq.nr_ops) {
+			bad += in_seq.sched.mode != S2_SCHED_NONE;
+			continue;
+		}
+		sections++;
+		bad += !start || !is_section(&in_seq, start);
+		three += in_seq.nr_ops == start + 6;
+		bytes += in_seq.sched.mode == S2_SCHED_BYTES;
+		pct += in_seq.sched.mode == S2_SCHED_PCT;
+	}
+	CHECK_EQ_U64(bad, 0);
+	CHECK(sections > 150 && sections < 350);
+	CHECK(three > 50 && bytes > 50 && pct > 50);
 }
 
 /* Chains of mutations and crossovers, each output the next input. */
@@ -625,6 +690,247 @@ TEST(test_mutate_inserts_memcache_before_an_op)
 	CHECK(count_outputs(&in_seq, memcache_inserted) > TRIES / 25);
 }
 
+static unsigned int thread_ops(const struct s2_seq *seq)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < seq->nr_ops; i++)
+		n += seq->ops[i].kind == S2_OP_THREAD;
+	return n;
+}
+
+static bool thread_inserted(const struct s2_seq *in, const struct s2_seq *out)
+{
+	return thread_ops(out) > thread_ops(in);
+}
+
+/* A section of two threads, ops away from the thread ops to move. */
+static const char threads_text[] =
+	"map 0x40001000 8K 0x80003000 rw\n"
+	"unmap 0x40005000 8K\n"
+	"fault 0x40009000 r\n"
+	"thread 1\n"
+	"map 0x4000d000 8K 0x80010000 r\n"
+	"owner 0x40013000 8K 1\n"
+	"thread 2\n"
+	"mkyoung 0x40017000\n"
+	"flush 0x4001b000 4K\n";
+
+static bool ops_eq(const struct s2_op *a, const struct s2_op *b,
+		   unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!op_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/*
+ * One op, not a thread op, moved at least two places to just after a
+ * thread op, the rest in order (an adjacent swap does not count).
+ */
+static bool moved_onto_thread(const struct s2_seq *in,
+			      const struct s2_seq *out)
+{
+	const struct s2_op *a = in->ops, *b = out->ops;
+	unsigned int lo = 0, hi;
+
+	if (in->nr_ops != out->nr_ops || !in->nr_ops)
+		return false;
+	hi = in->nr_ops - 1;
+	while (lo < hi && op_eq(&a[lo], &b[lo]))
+		lo++;
+	while (hi > lo && op_eq(&a[hi], &b[hi]))
+		hi--;
+	if (hi < lo + 2)
+		return false;
+	/* Later: a[lo] lands at hi.  Earlier: a[hi] lands at lo. */
+	if (op_eq(&a[lo], &b[hi]) && ops_eq(&a[lo + 1], &b[lo], hi - lo))
+		return b[hi].kind != S2_OP_THREAD &&
+		       b[hi - 1].kind == S2_OP_THREAD;
+	return lo && op_eq(&a[hi], &b[lo]) &&
+	       ops_eq(&a[lo], &b[lo + 1], hi - lo) &&
+	       b[lo].kind != S2_OP_THREAD && b[lo - 1].kind == S2_OP_THREAD;
+}
+
+/*
+ * The thread ops stay where they are, and one takes another number: their
+ * sum changes, which a swap of two of them would not do.
+ */
+static bool thread_renumbered(const struct s2_seq *in,
+			      const struct s2_seq *out)
+{
+	unsigned int i, sum_in = 0, sum_out = 0;
+	bool t;
+
+	if (in->nr_ops != out->nr_ops)
+		return false;
+	for (i = 0; i < in->nr_ops; i++) {
+		t = in->ops[i].kind == S2_OP_THREAD;
+		if (t != (out->ops[i].kind == S2_OP_THREAD))
+			return false;
+		if (t) {
+			sum_in += in->ops[i].count;
+			sum_out += out->ops[i].count;
+		}
+	}
+	return sum_in != sum_out;
+}
+
+TEST(test_mutate_inserts_and_moves_thread_ops)
+{
+	parse_ok(base_text, &in_seq);
+	CHECK(!thread_inserted(&in_seq, &in_seq));
+	CHECK(count_outputs(&in_seq, thread_inserted) > SOME);
+	parse_ok(threads_text, &in_seq);
+	CHECK(!moved_onto_thread(&in_seq, &in_seq));
+	CHECK(count_outputs(&in_seq, moved_onto_thread) > SOME);
+	CHECK(count_outputs(&in_seq, thread_renumbered) > SOME);
+}
+
+/* Thread numbers stay 0..3 whatever the mutation: the parser's range. */
+TEST(test_mutate_keeps_thread_numbers_in_range)
+{
+	unsigned int seed, i, bad = 0, threads = 0;
+
+	parse_ok(threads_text, &in_seq);
+	for (seed = 0; seed < TRIES; seed++) {
+		mutate_from(&in_seq, seed);
+		for (i = 0; i < out_seq.nr_ops; i++) {
+			if (out_seq.ops[i].kind != S2_OP_THREAD)
+				continue;
+			threads++;
+			bad += out_seq.ops[i].count > S2_MAX_THREADS;
+		}
+	}
+	CHECK(threads > TRIES);
+	CHECK_EQ_U64(bad, 0);
+}
+
+static const char sched_text[] = "schedule 00 11 22 33 44 55 66 77\n";
+
+static bool same_ops(const struct s2_seq *in, const struct s2_seq *out)
+{
+	return in->nr_ops == out->nr_ops &&
+	       ops_eq(in->ops, out->ops, in->nr_ops);
+}
+
+static bool sched_byte_flipped(const struct s2_seq *in,
+			       const struct s2_seq *out)
+{
+	const struct s2_schedule *a = &in->sched, *b = &out->sched;
+	unsigned int i, diff = 0, x = 0;
+
+	if (b->mode != S2_SCHED_BYTES || a->nr_bytes != b->nr_bytes)
+		return false;
+	for (i = 0; i < a->nr_bytes; i++)
+		if (a->bytes[i] != b->bytes[i]) {
+			diff++;
+			x = a->bytes[i] ^ b->bytes[i];
+		}
+	return diff == 1 && !(x & (x - 1));
+}
+
+/* b is a with one byte more (inserted) at some place. */
+static bool one_byte_more(const struct s2_schedule *a,
+			  const struct s2_schedule *b)
+{
+	unsigned int i = 0;
+
+	if (b->mode != S2_SCHED_BYTES || b->nr_bytes != a->nr_bytes + 1)
+		return false;
+	while (i < a->nr_bytes && a->bytes[i] == b->bytes[i])
+		i++;
+	return !memcmp(&a->bytes[i], &b->bytes[i + 1], a->nr_bytes - i);
+}
+
+static bool sched_byte_inserted(const struct s2_seq *in,
+				const struct s2_seq *out)
+{
+	return same_ops(in, out) && one_byte_more(&in->sched, &out->sched);
+}
+
+static bool sched_byte_deleted(const struct s2_seq *in,
+			       const struct s2_seq *out)
+{
+	return same_ops(in, out) && one_byte_more(&out->sched, &in->sched);
+}
+
+static bool sched_to_pct(const struct s2_seq *in, const struct s2_seq *out)
+{
+	(void)in;
+	return out->sched.mode == S2_SCHED_PCT && out->sched.depth >= 1 &&
+	       out->sched.depth <= S2_SCHED_MAX_DEPTH;
+}
+
+TEST(test_mutate_edits_schedule_bytes)
+{
+	parse_ok(sched_text, &in_seq);
+	parse_ok(base_text, &tmp_seq);
+	memcpy(in_seq.ops, tmp_seq.ops, sizeof(tmp_seq.ops[0]) * 5);
+	in_seq.nr_ops = 5;
+	CHECK(!sched_byte_flipped(&in_seq, &in_seq));
+	CHECK(count_outputs(&in_seq, sched_byte_flipped) > SOME);
+	CHECK(count_outputs(&in_seq, sched_byte_inserted) > SOME);
+	CHECK(count_outputs(&in_seq, sched_byte_deleted) > SOME);
+	CHECK(count_outputs(&in_seq, sched_to_pct) > SOME);
+	/* From no schedule, an insertion starts one. */
+	parse_ok(base_text, &in_seq);
+	CHECK(count_outputs(&in_seq, sched_byte_inserted) > SOME);
+}
+
+static bool pct_reseeded(const struct s2_seq *in, const struct s2_seq *out)
+{
+	return sched_to_pct(in, out) && out->sched.seed != in->sched.seed;
+}
+
+static bool pct_dropped(const struct s2_seq *in, const struct s2_seq *out)
+{
+	(void)in;
+	return out->sched.mode == S2_SCHED_NONE;
+}
+
+TEST(test_mutate_switches_pct_on_and_off)
+{
+	parse_ok("schedule pct 0x1234 2\n", &in_seq);
+	parse_ok(base_text, &tmp_seq);
+	memcpy(in_seq.ops, tmp_seq.ops, sizeof(tmp_seq.ops[0]) * 5);
+	in_seq.nr_ops = 5;
+	CHECK(!pct_dropped(&in_seq, &in_seq));
+	CHECK(count_outputs(&in_seq, pct_dropped) > SOME);
+	CHECK(count_outputs(&in_seq, pct_reseeded) > SOME);
+	parse_ok(base_text, &in_seq);
+	CHECK(count_outputs(&in_seq, pct_reseeded) > SOME);
+}
+
+/* A full schedule in a small buffer: the ops keep their records. */
+TEST(test_mutate_fits_the_schedule_to_a_small_buffer)
+{
+	unsigned int records, seed, scheduled = 0;
+	size_t max, n;
+
+	parse_ok(threads_text, &in_seq);
+	for (n = 0; n < S2_SCHED_MAX_BYTES; n++)
+		in_seq.sched.bytes[n] = n;
+	in_seq.sched.mode = S2_SCHED_BYTES;
+	in_seq.sched.nr_bytes = S2_SCHED_MAX_BYTES;
+	for (records = 1; records <= 16; records++) {
+		max = S2_BIN_HEADER + records * S2_BIN_RECORD;
+		for (seed = 0; seed < 100; seed++) {
+			n = s2_seq_encode(&in_seq, buf, MAX_BIN);
+			n = s2_mutate(buf, n, max, seed);
+			CHECK(n <= max);
+			CHECK(is_canonical(buf, n));
+			CHECK(replays_as_text(buf, n));
+			s2_seq_decode(buf, n, &out_seq);
+			CHECK(out_seq.nr_ops > 0);
+			scheduled += out_seq.sched.mode != S2_SCHED_NONE;
+		}
+	}
+	CHECK(scheduled > 100);
+}
 /* The parents of the crossover tests: six maps, then six unmaps. */
 static void crossover_parents(void)
 {
@@ -727,6 +1033,29 @@ TEST(test_crossover_fits_ops_to_the_chosen_header)
 	}
 }
 
+/* The schedule is part of the header: it comes with the IPA size. */
+TEST(test_crossover_takes_the_schedule_with_the_header)
+{
+	unsigned int seed, bad = 0;
+	size_t an, bn, n;
+
+	parse_ok("ipa-bits 36\nschedule pct 5 3\nunmap 0x0 4K\n", &in_seq);
+	parse_ok("schedule 01 02\nthread 1\nunmap 0x1000 4K\n", &b_seq);
+	an = s2_seq_encode(&in_seq, in_buf, MAX_BIN);
+	bn = s2_seq_encode(&b_seq, b_buf, MAX_BIN);
+	for (seed = 0; seed < 200; seed++) {
+		n = s2_crossover(in_buf, an, b_buf, bn, buf, MAX_BIN, seed);
+		s2_seq_decode(buf, n, &out_seq);
+		if (out_seq.ipa_bits == 36)
+			bad += out_seq.sched.mode != S2_SCHED_PCT ||
+			       out_seq.sched.seed != 5;
+		else
+			bad += out_seq.sched.mode != S2_SCHED_BYTES ||
+			       out_seq.sched.nr_bytes != 2;
+	}
+	CHECK_EQ_U64(bad, 0);
+}
+
 /* a: a split at 0 and an unmap; b: a split at 1G and two unmaps. */
 static void budget_parents(uint64_t split_size)
 {
@@ -796,6 +1125,7 @@ TEST(test_crossover_keeps_b_when_the_parents_cost_too_much_together)
 int main(void)
 {
 	RUN(test_seq_random_is_unchanged_by_the_generator_api);
+	RUN(test_seq_random_appends_concurrent_sections);
 	RUN(test_mutate_output_decodes_and_encodes_to_itself);
 	RUN(test_mutate_canonicalizes_random_bytes);
 	RUN(test_mutate_output_replays_exactly_from_text);
@@ -813,7 +1143,13 @@ int main(void)
 	RUN(test_mutate_changes_the_header);
 	RUN(test_mutate_fits_ops_to_a_smaller_ipa_space);
 	RUN(test_mutate_inserts_memcache_before_an_op);
+	RUN(test_mutate_inserts_and_moves_thread_ops);
+	RUN(test_mutate_keeps_thread_numbers_in_range);
+	RUN(test_mutate_edits_schedule_bytes);
+	RUN(test_mutate_switches_pct_on_and_off);
+	RUN(test_mutate_fits_the_schedule_to_a_small_buffer);
 	RUN(test_crossover_takes_ops_from_both_parents);
+	RUN(test_crossover_takes_the_schedule_with_the_header);
 	RUN(test_crossover_shares_a_small_output);
 	RUN(test_crossover_fits_ops_to_the_chosen_header);
 	RUN(test_crossover_keeps_b_when_the_parents_cost_too_much_together);

@@ -8,7 +8,7 @@
 #include "check.h"
 #include "seq.h"
 
-#define MAX_BIN (S2_BIN_HEADER + S2_MAX_OPS * S2_BIN_RECORD)
+#define MAX_BIN S2_BIN_MAX
 #define GIB (1ULL << 30)
 
 static struct s2_seq seq_a, seq_b, seq_c;
@@ -104,7 +104,8 @@ static const char every_op[] =
 	"split 0x40000000 2M\n"
 	"owner 0x0 2M 7\n"
 	"flush 0x3000 12K\n"
-	"memcache 255\n";
+	"memcache 255\n"
+	"thread 3\n";
 
 TEST(test_init_sets_defaults)
 {
@@ -452,35 +453,76 @@ TEST(test_random_ipas_fold_into_window_mostly)
 	CHECK_EQ_U64(beyond_space, 0);
 }
 
+struct round_trips {
+	unsigned int rejected;	/* printed text the parser refused */
+	unsigned int changed;	/* text and binary forms disagree */
+};
+
+/*
+ * in decodes to a sequence whose text parses back to the same encoding,
+ * which decodes to the same text: the first failure of each kind is shown.
+ */
+static void round_trip(const uint8_t *in, size_t len, struct round_trips *r)
+{
+	static uint8_t bin_a[MAX_BIN], bin_b[MAX_BIN];
+	static char first[sizeof(check_capture_buf)];
+	size_t len_a, len_b;
+
+	s2_seq_decode(in, len, &seq_a);
+	strcpy(first, print_seq(&seq_a));
+	if (s2_seq_parse(first, "random", &seq_b, err_buf, sizeof(err_buf))) {
+		if (!r->rejected++)
+			fprintf(stderr, "%s\n%s", err_buf, first);
+		return;
+	}
+	len_a = s2_seq_encode(&seq_a, bin_a, sizeof(bin_a));
+	len_b = s2_seq_encode(&seq_b, bin_b, sizeof(bin_b));
+	s2_seq_decode(bin_b, len_b, &seq_c);
+	if (len_a != len_b || memcmp(bin_a, bin_b, len_a) ||
+	    strcmp(first, print_seq(&seq_c))) {
+		if (!r->changed++)
+			fprintf(stderr, "changed:\n%s", first);
+	}
+}
+
 TEST(test_random_bytes_survive_print_parse_round_trip)
 {
-	static uint8_t in[400], bin_a[MAX_BIN], bin_b[MAX_BIN];
-	static char first[sizeof(check_capture_buf)];
-	unsigned int i, rejected = 0, changed = 0;
-	size_t len, len_a, len_b;
+	static uint8_t in[400];
+	struct round_trips r = { 0 };
+	unsigned int i;
+	size_t len;
 
 	for (i = 0; i < 100000; i++) {
 		len = rng_next() % (sizeof(in) + 1);
 		fill_random(in, len);
-		s2_seq_decode(in, len, &seq_a);
-		strcpy(first, print_seq(&seq_a));
-		if (s2_seq_parse(first, "random", &seq_b, err_buf,
-				 sizeof(err_buf))) {
-			if (!rejected++)
-				fprintf(stderr, "%s\n%s", err_buf, first);
-			continue;
-		}
-		len_a = s2_seq_encode(&seq_a, bin_a, sizeof(bin_a));
-		len_b = s2_seq_encode(&seq_b, bin_b, sizeof(bin_b));
-		s2_seq_decode(bin_b, len_b, &seq_c);
-		if (len_a != len_b || memcmp(bin_a, bin_b, len_a) ||
-		    strcmp(first, print_seq(&seq_c))) {
-			if (!changed++)
-				fprintf(stderr, "changed:\n%s", first);
-		}
+		round_trip(in, len, &r);
 	}
-	CHECK_EQ_U64(rejected, 0);
-	CHECK_EQ_U64(changed, 0);
+	CHECK_EQ_U64(r.rejected, 0);
+	CHECK_EQ_U64(r.changed, 0);
+}
+
+/* Random bytes reach a schedule record 1 time in 256: here half do. */
+TEST(test_random_schedules_survive_print_parse_round_trip)
+{
+	static uint8_t in[S2_BIN_HEADER + 12 * S2_BIN_RECORD];
+	unsigned int i, bytes = 0, pct = 0, full = 0;
+	struct round_trips r = { 0 };
+	size_t len, j;
+
+	for (i = 0; i < 20000; i++) {
+		len = rng_next() % (sizeof(in) + 1);
+		fill_random(in, len);
+		for (j = S2_BIN_HEADER; j < len; j += S2_BIN_RECORD)
+			if (rng_next() & 1)
+				in[j] = S2_BIN_SCHED_KIND;
+		round_trip(in, len, &r);
+		bytes += seq_a.sched.mode == S2_SCHED_BYTES;
+		pct += seq_a.sched.mode == S2_SCHED_PCT;
+		full += seq_a.sched.nr_bytes == S2_SCHED_MAX_BYTES;
+	}
+	CHECK_EQ_U64(r.rejected, 0);
+	CHECK_EQ_U64(r.changed, 0);
+	CHECK(bytes > 4000 && pct > 4000 && full > 100);
 }
 
 TEST(test_size_format_picks_largest_exact_suffix)
@@ -565,6 +607,7 @@ TEST(test_op_name_matches_table)
 	CHECK_EQ_STR(s2_op_name(S2_OP_MAP), "map");
 	CHECK_EQ_STR(s2_op_name(S2_OP_WRPROTECT), "wrprotect");
 	CHECK_EQ_STR(s2_op_name(S2_OP_MEMCACHE), "memcache");
+	CHECK_EQ_STR(s2_op_name(S2_OP_THREAD), "thread");
 	CHECK_EQ_STR(s2_op_name(S2_OP_COUNT), "?");
 }
 
@@ -585,9 +628,13 @@ TEST(test_help_lists_every_op_and_directive)
 	CHECK(strstr(help, "\n  fault IPA PROT [page] "));
 	CHECK(strstr(help, "\n  owner IPA SIZE ID "));
 	CHECK(strstr(help, "\n  memcache COUNT "));
+	CHECK(strstr(help, "\n  thread N "));
 	CHECK(strstr(help, "(kvm_pgtable_stage2_set_owner)\n"));
 	CHECK(strstr(help, "\n  features [fwb] [tlb-range] "));
 	CHECK(strstr(help, "\n  ipa-bits N "));
+	CHECK(strstr(help, "\n  schedule HEX... "));
+	CHECK(strstr(help, "\n  schedule pct SEED DEPTH "));
+	CHECK(strstr(help, "N is 0..3"));
 	CHECK(strstr(help, "32..44 (default 40)"));
 	CHECK(strstr(help, "0x hex"));
 }
@@ -874,6 +921,334 @@ TEST(test_parse_error_names_the_file_and_fits_the_buffer)
 	CHECK(s2_seq_parse("bogus", "seq.s2", &seq_a, NULL, 0) == -1);
 }
 
+TEST(test_thread_ops_parse_and_print)
+{
+	static const char text[] = "thread 1\n"
+				   "mkyoung 0x1000\n"
+				   "thread 2\n"
+				   "fault 0x2000 rw\n"
+				   "thread 3\n"
+				   "thread 0\n";
+	const struct s2_seq *seq = parse_ok(text);
+
+	CHECK_EQ_U64(seq->nr_ops, 6);
+	CHECK_EQ_U64(seq->ops[0].kind, S2_OP_THREAD);
+	CHECK_EQ_U64(seq->ops[0].count, 1);
+	CHECK_EQ_U64(seq->ops[2].count, 2);
+	CHECK_EQ_U64(seq->ops[4].count, 3);
+	CHECK_EQ_U64(seq->ops[5].kind, S2_OP_THREAD);
+	CHECK_EQ_U64(seq->ops[5].count, 0);
+	CHECK_EQ_STR(print_seq(seq), text);
+}
+
+TEST(test_parse_rejects_bad_thread)
+{
+	CHECK_EQ_STR(parse_err("thread 4"),
+		     "seq.s2:1: thread: N '4' not in 0..3");
+	CHECK_EQ_STR(parse_err("\nthread 0x100"),
+		     "seq.s2:2: thread: N '0x100' not in 0..3");
+	CHECK_EQ_STR(parse_err("thread"),
+		     "seq.s2:1: thread: missing argument N");
+	CHECK_EQ_STR(parse_err("thread 1 2"),
+		     "seq.s2:1: thread: extra argument '2'");
+	CHECK_EQ_STR(parse_err("thread one"), "seq.s2:1: bad number 'one'");
+}
+
+TEST(test_decode_folds_thread_number)
+{
+	static const struct {
+		uint8_t byte1;
+		unsigned int thread;
+	} folds[] = { { 0, 0 }, { 3, 3 }, { 4, 0 }, { 6, 2 }, { 255, 3 } };
+	const struct s2_op *op;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(folds) / sizeof(folds[0]); i++) {
+		op = decode_one(0, S2_OP_THREAD, folds[i].byte1, 5, 5, 5);
+		CHECK_EQ_U64(op->kind, S2_OP_THREAD);
+		CHECK_EQ_U64(op->count, folds[i].thread);
+		CHECK_EQ_U64(op->ipa, 0);
+		CHECK_EQ_U64(op->size, 0);
+	}
+}
+
+TEST(test_schedule_lines_append_bytes)
+{
+	const struct s2_seq *seq = parse_ok("schedule 01 a3 ff\n"
+					    "schedule 01A3fF\n"
+					    "# comment\n"
+					    "schedule\t7e   # trailing\n"
+					    "mkyoung 0\n");
+	static const uint8_t want[] = { 0x01, 0xa3, 0xff, 0x01, 0xa3, 0xff,
+					0x7e };
+
+	CHECK_EQ_U64(seq->sched.mode, S2_SCHED_BYTES);
+	CHECK_EQ_U64(seq->sched.nr_bytes, sizeof(want));
+	CHECK(!memcmp(seq->sched.bytes, want, sizeof(want)));
+	CHECK_EQ_U64(seq->nr_ops, 1);
+	CHECK_EQ_STR(print_seq(seq), "schedule 01 a3 ff 01 a3 ff 7e\n"
+				     "mkyoung 0x0\n");
+}
+
+/* Canonical: after the other header lines, 16 bytes a line. */
+TEST(test_schedule_bytes_print_16_a_line)
+{
+	static char text[512];
+	char *p = text;
+	unsigned int i;
+
+	p += sprintf(p, "features fwb\nipa-bits 36\n");
+	for (i = 0; i < S2_SCHED_MAX_BYTES; i++)
+		p += sprintf(p, "%s %02x%s", i % 16 ? "" : "schedule",
+			     i * 7 % 256, i % 16 == 15 ? "\n" : "");
+	sprintf(p, "thread 1\nmkyoung 0x1000\n");
+	CHECK_EQ_U64(parse_ok(text)->sched.nr_bytes, S2_SCHED_MAX_BYTES);
+	CHECK_EQ_STR(print_seq(&seq_a), text);
+	CHECK_EQ_STR(print_seq(parse_ok("schedule 00 01 02 03 04 05 06 07 08 "
+					"09 0a 0b 0c 0d 0e 0f 10\n")),
+		     "schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
+		     "schedule 10\n");
+}
+
+TEST(test_schedule_pct_parses_and_prints)
+{
+	static const char text[] = "ipa-bits 36\n"
+				   "schedule pct 0xfedcba9876543210 16\n"
+				   "thread 2\n";
+	const struct s2_seq *seq = parse_ok(text);
+
+	CHECK_EQ_U64(seq->sched.mode, S2_SCHED_PCT);
+	CHECK_EQ_U64(seq->sched.seed, 0xfedcba9876543210ULL);
+	CHECK_EQ_U64(seq->sched.depth, 16);
+	CHECK_EQ_U64(seq->sched.nr_bytes, 0);
+	CHECK_EQ_STR(print_seq(seq), text);
+	seq = parse_ok("schedule pct 1K 1\n");
+	CHECK_EQ_U64(seq->sched.seed, 1024);
+	CHECK_EQ_STR(print_seq(seq), "schedule pct 0x400 1\n");
+}
+
+TEST(test_parse_rejects_bad_schedule_bytes)
+{
+	static char text[512];
+	unsigned int i;
+
+	CHECK_EQ_STR(parse_err("schedule"),
+		     "seq.s2:1: schedule: missing argument HEX");
+	CHECK_EQ_STR(parse_err("schedule 0a 1"),
+		     "seq.s2:1: schedule: odd number of hex digits in '1'");
+	CHECK_EQ_STR(parse_err("\nschedule 0a3"),
+		     "seq.s2:2: schedule: odd number of hex digits in '0a3'");
+	CHECK_EQ_STR(parse_err("schedule 0x01"),
+		     "seq.s2:1: schedule: bad hex '0x01'");
+	CHECK_EQ_STR(parse_err("schedule 01 zz"),
+		     "seq.s2:1: schedule: bad hex 'zz'");
+	CHECK_EQ_STR(parse_err("schedule -1"),
+		     "seq.s2:1: schedule: bad hex '-1'");
+	/* 64 bytes on two lines, then one more on the third. */
+	for (i = 0; i < 2; i++)
+		strcat(text, "schedule 0123456789abcdef0123456789abcdef"
+			     "0123456789abcdef0123456789abcdef\n");
+	parse_ok(text);
+	strcat(text, "schedule 00\n");
+	CHECK_EQ_STR(parse_err(text), "seq.s2:3: schedule: more than 64 bytes");
+	CHECK_EQ_STR(parse_err("mkyoung 0\nschedule 01\n"),
+		     "seq.s2:2: schedule: must come before the first op");
+}
+
+TEST(test_parse_rejects_bad_schedule_pct)
+{
+	CHECK_EQ_STR(parse_err("schedule pct"),
+		     "seq.s2:1: schedule: missing argument SEED");
+	CHECK_EQ_STR(parse_err("schedule pct 1"),
+		     "seq.s2:1: schedule: missing argument DEPTH");
+	CHECK_EQ_STR(parse_err("schedule pct 1 0"),
+		     "seq.s2:1: schedule: DEPTH '0' not in 1..16");
+	CHECK_EQ_STR(parse_err("schedule pct 1 17"),
+		     "seq.s2:1: schedule: DEPTH '17' not in 1..16");
+	CHECK_EQ_STR(parse_err("schedule pct seed 1"),
+		     "seq.s2:1: bad number 'seed'");
+	CHECK_EQ_STR(parse_err("schedule pct 1 2 3"),
+		     "seq.s2:1: schedule: extra argument '3'");
+	CHECK_EQ_STR(parse_err("schedule pct 1 2\nschedule pct 1 2"),
+		     "seq.s2:2: schedule: pct given twice");
+	CHECK_EQ_STR(parse_err("schedule 01\nschedule pct 1 2"),
+		     "seq.s2:2: schedule: pct and bytes do not mix");
+	CHECK_EQ_STR(parse_err("schedule pct 1 2\n\nschedule 01"),
+		     "seq.s2:3: schedule: pct and bytes do not mix");
+}
+
+TEST(test_encode_puts_the_schedule_first)
+{
+	static const uint8_t seed[] = { 8, 7, 6, 5, 4, 3, 2, 1 };
+	uint8_t bin[S2_BIN_HEADER + 3 * S2_BIN_RECORD];
+	const uint8_t *rec = bin + S2_BIN_HEADER;
+	unsigned int i;
+
+	parse_ok("schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n"
+		 "mkyoung 0x1000\n");
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)), sizeof(bin));
+	CHECK_EQ_U64(bin[2], S2_SCHED_BYTES);
+	CHECK_EQ_U64(bin[3], 0);
+	CHECK_EQ_U64(rec[0], S2_BIN_SCHED_KIND);
+	CHECK_EQ_U64(rec[1], 14);
+	for (i = 0; i < 14; i++)
+		CHECK_EQ_U64(rec[2 + i], i);
+	rec += S2_BIN_RECORD;
+	CHECK_EQ_U64(rec[0], S2_BIN_SCHED_KIND);
+	CHECK_EQ_U64(rec[1], 1);
+	CHECK_EQ_U64(rec[2], 14);
+	CHECK_EQ_U64(rec[3], 0);
+	CHECK_EQ_U64(rec[S2_BIN_RECORD], S2_OP_MKYOUNG);
+
+	parse_ok("schedule pct 0x0102030405060708 5\n");
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, sizeof(bin)),
+		     S2_BIN_HEADER + S2_BIN_RECORD);
+	CHECK_EQ_U64(bin[2], S2_SCHED_PCT);
+	CHECK_EQ_U64(bin[3], 4);
+	CHECK_EQ_U64(bin[S2_BIN_HEADER], S2_BIN_SCHED_KIND);
+	CHECK(!memcmp(bin + S2_BIN_HEADER + 2, seed, sizeof(seed)));
+	/* Without room for the schedule, nothing is written. */
+	CHECK_EQ_U64(s2_seq_encode(&seq_a, bin, S2_BIN_HEADER), 0);
+}
+
+/* Text -> binary -> text, at the edges of the record and the limits. */
+TEST(test_schedules_survive_binary_round_trip)
+{
+	static const char *const texts[] = {
+		"schedule 00\nthread 1\n",
+		"schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d\n",
+		"schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n",
+		"schedule pct 0x0 1\n",
+		"schedule pct 0xffffffffffffffff 16\nthread 0\n",
+	};
+	static char text[sizeof(check_capture_buf)];
+	static uint8_t bin[MAX_BIN];
+	unsigned int i;
+	size_t n;
+	char *p;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		n = s2_seq_encode(parse_ok(texts[i]), bin, sizeof(bin));
+		s2_seq_decode(bin, n, &seq_b);
+		CHECK_EQ_STR(print_seq(&seq_b), texts[i]);
+	}
+	/* A full schedule and S2_MAX_OPS ops: S2_BIN_MAX holds both. */
+	p = text;
+	for (i = 0; i < S2_SCHED_MAX_BYTES / 16; i++)
+		p += sprintf(p, "schedule ff ff ff ff ff ff ff ff ff ff ff ff "
+				"ff ff ff ff\n");
+	for (i = 0; i < S2_MAX_OPS; i++)
+		p += sprintf(p, "thread %u\n", i % 4);
+	n = s2_seq_encode(parse_ok(text), bin, sizeof(bin));
+	CHECK_EQ_U64(n, S2_BIN_MAX);
+	s2_seq_decode(bin, n, &seq_b);
+	CHECK_EQ_STR(print_seq(&seq_b), text);
+}
+
+TEST(test_decode_takes_schedule_records_anywhere)
+{
+	uint8_t bin[S2_BIN_HEADER + 4 * S2_BIN_RECORD] = { 0, 0, 1 };
+	uint8_t *rec = bin + S2_BIN_HEADER;
+
+	put_record(rec, S2_OP_MKYOUNG, 0, 1, 0, 0);
+	rec[S2_BIN_RECORD] = S2_BIN_SCHED_KIND;
+	rec[S2_BIN_RECORD + 1] = 2;
+	rec[S2_BIN_RECORD + 2] = 0xaa;
+	rec[S2_BIN_RECORD + 3] = 0xbb;
+	rec[S2_BIN_RECORD + 4] = 0xcc;
+	put_record(rec + 2 * S2_BIN_RECORD, S2_OP_MKYOUNG, 0, 2, 0, 0);
+	/* A length past 14 takes the whole record. */
+	memset(rec + 3 * S2_BIN_RECORD, 0xff, S2_BIN_RECORD);
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.nr_ops, 2);
+	CHECK_EQ_U64(seq_a.ops[1].ipa, 0x2000);
+	CHECK_EQ_STR(print_seq(&seq_a),
+		     "schedule aa bb ff ff ff ff ff ff ff ff ff ff ff ff ff ff\n"
+		     "mkyoung 0x1000\nmkyoung 0x2000\n");
+}
+
+TEST(test_decode_schedule_mode_comes_from_the_header)
+{
+	uint8_t bin[S2_BIN_HEADER + 3 * S2_BIN_RECORD] = { 0 };
+	uint8_t *rec = bin + S2_BIN_HEADER;
+
+	memset(rec, S2_BIN_SCHED_KIND, 2 * S2_BIN_RECORD);
+	rec[S2_BIN_RECORD + 2] = 0x42;
+	put_record(rec + 2 * S2_BIN_RECORD, 0xfe, 0, 0, 1, 0);
+	/* No schedule (0, or 3 folded): the records are ignored. */
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_NONE);
+	CHECK_EQ_U64(seq_a.nr_ops, 1);
+	CHECK_EQ_U64(seq_a.ops[0].kind, 0xfe % S2_OP_COUNT);
+	bin[2] = 3;
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_NONE);
+	/* PCT: depth from byte 3, the seed of the last record. */
+	bin[2] = 2;
+	bin[3] = 0x13;
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_PCT);
+	CHECK_EQ_U64(seq_a.sched.depth, 4);
+	CHECK_EQ_U64(seq_a.sched.seed, 0xffffffffffffff42ULL);
+	/* Bytes without a byte are no schedule. */
+	bin[2] = 1;
+	rec[1] = 0;
+	rec[S2_BIN_RECORD + 1] = 0;
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_NONE);
+	s2_seq_decode(bin, S2_BIN_HEADER, &seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_NONE);
+}
+
+TEST(test_decode_drops_schedule_bytes_past_the_limit)
+{
+	uint8_t bin[S2_BIN_HEADER + 6 * S2_BIN_RECORD] = { 0, 0, 1 };
+	unsigned int i, j;
+	uint8_t *rec;
+
+	for (i = 0; i < 6; i++) {
+		rec = bin + S2_BIN_HEADER + i * S2_BIN_RECORD;
+		rec[0] = S2_BIN_SCHED_KIND;
+		rec[1] = 14;
+		for (j = 0; j < 14; j++)
+			rec[2 + j] = i * 14 + j;
+	}
+	s2_seq_decode(bin, sizeof(bin), &seq_a);
+	CHECK_EQ_U64(seq_a.sched.nr_bytes, S2_SCHED_MAX_BYTES);
+	for (i = 0; i < S2_SCHED_MAX_BYTES; i++)
+		CHECK_EQ_U64(seq_a.sched.bytes[i], i);
+	CHECK_EQ_U64(seq_a.nr_ops, 0);
+}
+
+TEST(test_init_clears_the_schedule)
+{
+	parse_ok("schedule pct 7 7\n");
+	s2_seq_init(&seq_a);
+	CHECK_EQ_U64(seq_a.sched.mode, S2_SCHED_NONE);
+	CHECK_EQ_U64(seq_a.sched.seed, 0);
+	CHECK_EQ_U64(seq_a.sched.depth, 0);
+	parse_ok("schedule 01 02\n");
+	s2_seq_init(&seq_a);
+	CHECK_EQ_U64(seq_a.sched.nr_bytes, 0);
+}
+
+TEST(test_sched_print_prefixes_every_line)
+{
+	FILE *f;
+
+	parse_ok("schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f "
+		 "10\n");
+	f = check_capture_start();
+	s2_sched_print(&seq_a.sched, " * ", f);
+	CHECK_EQ_STR(check_capture_end(f),
+		     " * schedule 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n"
+		     " * schedule 10\n");
+	s2_seq_init(&seq_a);
+	f = check_capture_start();
+	s2_sched_print(&seq_a.sched, " * ", f);
+	CHECK_EQ_STR(check_capture_end(f), "");
+}
+
 int main(void)
 {
 	RUN(test_init_sets_defaults);
@@ -900,6 +1275,7 @@ int main(void)
 	RUN(test_every_op_kind_survives_text_and_binary);
 	RUN(test_random_ipas_fold_into_window_mostly);
 	RUN(test_random_bytes_survive_print_parse_round_trip);
+	RUN(test_random_schedules_survive_print_parse_round_trip);
 	RUN(test_size_format_picks_largest_exact_suffix);
 	RUN(test_prot_format_orders_letters);
 	RUN(test_print_writes_header_only_when_not_default);
@@ -932,5 +1308,20 @@ int main(void)
 	RUN(test_parse_rejects_bad_features);
 	RUN(test_parse_rejects_bad_ipa_bits);
 	RUN(test_parse_error_names_the_file_and_fits_the_buffer);
+	RUN(test_thread_ops_parse_and_print);
+	RUN(test_parse_rejects_bad_thread);
+	RUN(test_decode_folds_thread_number);
+	RUN(test_schedule_lines_append_bytes);
+	RUN(test_schedule_bytes_print_16_a_line);
+	RUN(test_schedule_pct_parses_and_prints);
+	RUN(test_parse_rejects_bad_schedule_bytes);
+	RUN(test_parse_rejects_bad_schedule_pct);
+	RUN(test_encode_puts_the_schedule_first);
+	RUN(test_schedules_survive_binary_round_trip);
+	RUN(test_decode_takes_schedule_records_anywhere);
+	RUN(test_decode_schedule_mode_comes_from_the_header);
+	RUN(test_decode_drops_schedule_bytes_past_the_limit);
+	RUN(test_init_clears_the_schedule);
+	RUN(test_sched_print_prefixes_every_line);
 	return check_summary();
 }

@@ -23,7 +23,7 @@ import time
 from . import build, triage
 from .errors import UsageError
 
-MAX_LEN = 4 + 64 * 16  # the header and 64 ops (fuzz/seq.h)
+MAX_LEN = 4 + (5 + 64) * 16  # the header, a full schedule, 64 ops (fuzz/seq.h)
 SEED_DIRS = ("corpus/seeds", "corpus/regression")
 # An input that takes this long is a hang, not a slow test case.
 TIMEOUT_S = 25

@@ -307,7 +307,8 @@ class Run:
         log.flush()
 
     def start(self):
-        env = dict(os.environ, S2FUZZ_RESULTS=self.results.path,
+        env = dict(triage.sanitizer_env(triage.SANITIZER_EXIT),
+                   S2FUZZ_RESULTS=self.results.path,
                    S2FUZZ_KNOWN_LOG=self.ws.known_log,
                    ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:symbolize=0")
         # Known findings are counted per run.

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 
-from . import build, files, fuzz, gate, kernels, minimize
+from . import build, files, fuzz, gate, kernels, minimize, triage, tsan
 from .errors import UsageError
 
 EXIT_FINDING = 1
@@ -59,16 +59,10 @@ def _strict(args):
     return len(bases) == 1
 
 
-# ThreadSanitizer stops at the first race (exit TSAN_EXIT), reading the
-# reviewed suppressions of races in kernel code.
-TSAN_EXIT = 66
-TSAN_SUPPRESSIONS = os.path.join(build.ROOT, "targets", "tsan.supp")
-
-
-def tsan_env():
-    return {**os.environ, "TSAN_OPTIONS":
-            f"halt_on_error=1:exitcode={TSAN_EXIT}:"
-            f"suppressions={TSAN_SUPPRESSIONS}:second_deadlock_stack=1"}
+TSAN_HELP = ("the same as --sanitizer thread: a ThreadSanitizer build, where "
+             "concurrent sections' threads run free, at once (no schedule): "
+             "data races are findings (the reviewed suppressions of races in "
+             "kernel code: targets/tsan.supp)")
 
 
 def cmd_replay(args):
@@ -88,15 +82,10 @@ def cmd_replay(args):
                   str(args.seed)]
         if args.pct:
             flags += ["--pct", str(args.pct)]
-    if args.tsan:
-        flags.append("--free-run")
     proc = subprocess.run([binary, *flags, *args.files],
-                          env=tsan_env() if args.tsan else None)
+                          env=triage.sanitizer_env(EXIT_FINDING))
     if proc.returncode == -signal.SIGPIPE:
         return 128 + signal.SIGPIPE
-    if args.tsan and proc.returncode == TSAN_EXIT:
-        _warn("s2fuzz: ThreadSanitizer found a data race (see above)")
-        return EXIT_FINDING
     if proc.returncode < 0:
         name = signal.Signals(-proc.returncode).name
         _warn(f"s2fuzz: replay died with {name}: a finding (see above)")
@@ -108,6 +97,9 @@ def cmd_fuzz(args):
     for name in ("jobs", "time", "runs"):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             raise UsageError(f"--{name} must be at least 1")
+    if args.tsan:
+        return tsan.session(args, _kernel_list(args.kernels), _strict(args),
+                            BUILD_DIR)
     return fuzz.run(args, _kernel_list(args.kernels), _strict(args),
                     BUILD_DIR)
 
@@ -248,11 +240,7 @@ def _parser():
                    "(1-16) instead of random schedule bytes")
     r.add_argument("--seed", type=int, default=1,
                    help="with --schedules: the first schedule's seed")
-    r.add_argument("--tsan", action="store_true",
-                   help="a ThreadSanitizer build, concurrent sections' "
-                   "threads running free (no schedule): data races are "
-                   "findings (suppressions, each with its reason: "
-                   "targets/tsan.supp)")
+    r.add_argument("--tsan", action="store_true", help=TSAN_HELP)
     r.add_argument("files", nargs="+", metavar="FILE")
     r.set_defaults(func=cmd_replay)
 
@@ -267,6 +255,12 @@ def _parser():
         epilog="Exit: 0 nothing new, 1 new findings, 2 bad input or build "
         "error, 130 interrupted with nothing new.")
     add_common(f)
+    f.add_argument("--tsan", action="store_true",
+                   help="no engine: generated sequences (a quarter end "
+                   "with a concurrent section) in a ThreadSanitizer build, "
+                   "sections' threads running free; races and findings go "
+                   "to results/ as they came (--seed: the first sequence's; "
+                   "--runs: sequences)")
     f.add_argument("--engine", default="libfuzzer",
                    choices=sorted(fuzz.ENGINES),
                    help="default: %(default)s")

@@ -17,12 +17,17 @@ from . import minimize
 from .errors import UsageError
 
 FINDING = re.compile(r"^FINDING (\S+)", re.M)
-SANITIZER = re.compile(r"ERROR: (Address|Leak|Memory)Sanitizer: ([\w-]+)")
-FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (\w+)", re.M)
+SANITIZER = re.compile(r"(?:ERROR|WARNING): (Address|Leak|Memory|Thread)"
+                       r"Sanitizer: ([\w -]+?)(?: on | \(|$)", re.M)
+# ASan: "#0 0x55d1 in func file:line"; TSan: "#0 func file:line (bin+0x..)".
+FRAME = re.compile(r"^\s*#\d+ (?:0x[0-9a-f]+ in )?(\w+)", re.M)
 UBSAN = re.compile(r"^(\S+?):(\d+):\d+: runtime error: ", re.M)
 RUNTIME_FRAMES = ("__", "s2rt_", "abort", "raise", "malloc", "free")
 # Sanitizers report to stderr and exit with this; see Tools.env.
 SANITIZER_EXIT = 86
+TSAN_SUPPRESSIONS = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "targets",
+    "tsan.supp")
 # What s2replay and the standalone driver say of input they cannot read.
 BAD_INPUT = 2
 
@@ -41,7 +46,8 @@ def signature(output, returncode):
         frames = [f for f in FRAME.findall(output[m.end():])
                   if not f.startswith(RUNTIME_FRAMES)]
         where = f"-{frames[0]}" if frames else ""
-        return _safe(f"{m.group(1)[0].lower()}san-{m.group(2)}{where}")
+        kind = m.group(2).replace(" ", "-")
+        return _safe(f"{m.group(1)[0].lower()}san-{kind}{where}")
     m = UBSAN.search(output)
     if m:
         return _safe(f"ubsan-{os.path.basename(m.group(1))}-L{m.group(2)}")
@@ -50,6 +56,19 @@ def signature(output, returncode):
     if returncode:
         return f"crash-exit-{returncode}"
     return None
+
+
+def sanitizer_env(exitcode):
+    """The environment our binaries run in: a sanitizer's report exits with
+    exitcode.  ThreadSanitizer stops at the first race and reads the
+    reviewed suppressions of races in kernel code."""
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = f"exitcode={exitcode}:detect_leaks=0:symbolize=1"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1"
+    env["TSAN_OPTIONS"] = (f"exitcode={exitcode}:halt_on_error=1:"
+                           f"suppressions={TSAN_SUPPRESSIONS}:"
+                           "second_deadlock_stack=1")
+    return env
 
 
 class Tools:
@@ -64,12 +83,9 @@ class Tools:
 
     @staticmethod
     def env():
-        env = dict(os.environ)
+        env = sanitizer_env(SANITIZER_EXIT)
         env.pop("S2FUZZ_RESULTS", None)
         env.pop("S2FUZZ_KNOWN_LOG", None)
-        env["ASAN_OPTIONS"] = (f"exitcode={SANITIZER_EXIT}:"
-                               "detect_leaks=0:symbolize=1")
-        env["UBSAN_OPTIONS"] = "print_stacktrace=1"
         return env
 
     def _run(self, cmd):

@@ -22,7 +22,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: s2replay [--dump] [--trace] [--strict] [--divergences] "
-		"[--tree OP] [--fault-window] [--free-run] FILE...\n"
+		"[--tree OP] [--fault-window] FILE...\n"
 		"       s2replay [--strict] --random COUNT [--seed SEED]\n"
 		"       s2replay --schedules COUNT [--pct DEPTH] [--seed SEED] "
 		"FILE\n"
@@ -42,8 +42,6 @@ static void usage(FILE *out)
 		"                 every yield point: print how many of those\n"
 		"                 translations faulted at IPAs mapped both\n"
 		"                 before and after the op (FAULT-WINDOW lines)\n"
-		"  --free-run     run concurrent sections' threads for real, at\n"
-		"                 once (for ThreadSanitizer builds): no schedule\n"
 		"  --schedules COUNT  schedule fuzzing of one FILE: run it under\n"
 		"                 COUNT random schedules (seeds SEED..); the\n"
 		"                 first with a finding is printed\n"
@@ -105,6 +103,29 @@ static int replay(const struct s2_seq *seq, const struct s2_run_opts *opts)
 }
 
 /*
+ * A sanitizer that stops the process (ThreadSanitizer at a race) leaves no
+ * FINDING line: the sequence it stopped is printed instead, between these
+ * lines, for `s2fuzz fuzz --tsan` to keep.
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#include <sanitizer/common_interface_defs.h>
+#define S2_DEATH_CALLBACK 1
+#endif
+#endif
+#ifdef S2_DEATH_CALLBACK
+static const struct s2_seq *running;
+
+static void print_running(void)
+{
+	fprintf(stderr, "# s2replay: the sanitizer stopped this sequence:\n");
+	s2_seq_print(running, stderr);
+	fprintf(stderr, "# s2replay: end of the sequence\n");
+	fflush(stderr);
+}
+#endif
+
+/*
  * Runs count generated sequences; stops at the first one with a finding,
  * replays it with its report and prints it as a reproducer.
  */
@@ -118,6 +139,10 @@ static int random_sweep(unsigned long count, unsigned long seed,
 
 	quiet.out = NULL;
 	quiet.trace = NULL;
+#ifdef S2_DEATH_CALLBACK
+	running = &seq;
+	__sanitizer_set_death_callback(print_running);
+#endif
 	for (unsigned long i = 0; i < count; i++) {
 		s2_seq_random(&seq, seed + i);
 		if (s2_run(s2_registry, s2_registry_size, &seq, &quiet, &res)) {
@@ -216,8 +241,6 @@ int main(int argc, char **argv)
 			opts.divergences = true;
 		} else if (!strcmp(argv[first], "--fault-window")) {
 			opts.fault_window = true;
-		} else if (!strcmp(argv[first], "--free-run")) {
-			opts.free_run = true;
 		} else if (!strcmp(argv[first], "--random") &&
 			   first + 1 < argc) {
 			count = strtoul(argv[++first], NULL, 0);

@@ -15,6 +15,16 @@
 _Static_assert(S2_MAX_THREADS == S2RT_MAX_THREADS,
 	       "the op language and the scheduler count threads alike");
 
+/*
+ * A ThreadSanitizer build runs sections' threads free, at once, for it to
+ * judge: no schedule, and no check of the order of events.
+ */
+#ifdef S2FUZZ_TSAN
+static const bool free_run = true;
+#else
+static const bool free_run;
+#endif
+
 /* The ops of a concurrent section [first, end) and their threads. */
 struct section {
 	unsigned int first, end;
@@ -368,19 +378,19 @@ static void run_section(struct run *run, struct kernel_run *kr,
 		kr->section_ops[i] = (struct s2o_thread_op){
 			.op = sec->ops[i], .thread = sec->thread[i],
 		};
-	if (!run->opts->free_run) {
+	if (!free_run) {
 		s2o_mmu_arm(kr->mmu, &kr->before, sec->ops, sec->nr,
 			    run->opts->fault_window);
 		s2rt_set_probe(s2o_mmu_probe, kr->mmu);
 	}
-	if (s2rt_threads_run(sec->nr_threads, run->opts->free_run,
+	if (s2rt_threads_run(sec->nr_threads, free_run,
 			     section_thread, &x, &kr->sched))
 		abort();
 	s2rt_set_probe(NULL, NULL);
 	s2rt_check_refcounts();
 	take_events(run, kr);
 	s2o_report_init(&kr->report, &kr->info);
-	if (!run->opts->free_run) {
+	if (!free_run) {
 		note_alloc_failures(kr);
 		s2o_linearizability_check(&kr->info, kr->section_ops, sec->nr,
 					  &kr->report);

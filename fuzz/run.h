@@ -23,8 +23,6 @@ struct s2_run_opts {
 				 * as JSON lines; 0: none */
 	bool fault_window;	/* a simulated MMU translates the op's IPAs at
 				 * every yield point; print the faults */
-	bool free_run;		/* sections' threads run free (ThreadSanitizer
-				 * judges): no schedule, no trace checks */
 };
 
 struct s2_run_result {

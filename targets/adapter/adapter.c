@@ -140,8 +140,9 @@ struct kvm_mmu_memory_cache *s2_memcache(struct s2_vm *vm)
 
 long s2_memcache_pages(const struct s2_vm *vm, long fallback)
 {
-	return vm->next_memcache == S2_MEMCACHE_DEFAULT ? fallback :
-							  vm->next_memcache;
+	long pages = vm->next_memcache[s2rt_thread_self()];
+
+	return pages == S2_MEMCACHE_DEFAULT ? fallback : pages;
 }
 
 static void memcache_fill(struct s2_vm *vm, long fallback)
@@ -153,8 +154,7 @@ static void memcache_fill(struct s2_vm *vm, long fallback)
 static int leave(struct s2_vm *vm, int rc)
 {
 	s2rt_mmu_unlock(vm->locked_write[s2rt_thread_self()]);
-	if (vm->next_memcache != S2_MEMCACHE_DEFAULT)
-		vm->next_memcache = S2_MEMCACHE_DEFAULT;
+	vm->next_memcache[s2rt_thread_self()] = S2_MEMCACHE_DEFAULT;
 	s2_gen_grace_period(vm);
 	return rc;
 }
@@ -185,7 +185,8 @@ static struct s2_vm *vm_init(const struct s2_config *cfg, int *rc)
 		return NULL;
 	}
 	enter(vm);
-	vm->next_memcache = S2_MEMCACHE_DEFAULT;
+	for (unsigned int t = 0; t < S2_THREAD_SLOTS; t++)
+		vm->next_memcache[t] = S2_MEMCACHE_DEFAULT;
 	vm->arch.vtcr = kvm_get_vtcr(S2_MMFR0, S2_MMFR1, cfg->ipa_bits);
 	vm->mmu.vtcr = vm->arch.vtcr;
 	vm->mmu.arch = &vm->arch;
@@ -211,7 +212,7 @@ static void vm_destroy(struct s2_vm *vm)
 
 static void vm_set_memcache(struct s2_vm *vm, long pages)
 {
-	vm->next_memcache = pages;
+	vm->next_memcache[s2rt_thread_self()] = pages;
 }
 
 static int vm_map(struct s2_vm *vm, uint64_t ipa, uint64_t size, uint64_t pa,

@@ -28,7 +28,8 @@ struct s2_vm {
 	/* Each vCPU tops up its own memcache, as KVM's do. */
 	struct kvm_mmu_memory_cache memcache[S2_THREAD_SLOTS];
 	bool locked_write[S2_THREAD_SLOTS];
-	long next_memcache;
+	/* A memcache directive is for the next op of its own thread. */
+	long next_memcache[S2_THREAD_SLOTS];
 	unsigned int nr_deferred;
 	struct {
 		void *table;

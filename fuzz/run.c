@@ -29,6 +29,7 @@ static const bool free_run;
 struct section {
 	unsigned int first, end;
 	unsigned int nr, nr_threads;
+	unsigned int threads;		/* a bit per thread with ops */
 	const struct s2_op *ops[S2_SECTION_MAX_OPS];
 	unsigned int thread[S2_SECTION_MAX_OPS];
 };
@@ -415,6 +416,7 @@ static void section_at(const struct s2_seq *seq, unsigned int first,
 	sec->first = first;
 	sec->nr = 0;
 	sec->nr_threads = 0;
+	sec->threads = 0;
 	for (i = first; i < seq->nr_ops && sec->nr < S2_SECTION_MAX_OPS; i++) {
 		const struct s2_op *op = &seq->ops[i];
 
@@ -426,6 +428,7 @@ static void section_at(const struct s2_seq *seq, unsigned int first,
 		}
 		sec->ops[sec->nr] = op;
 		sec->thread[sec->nr++] = *thread;
+		sec->threads |= 1u << *thread;
 		if (*thread > sec->nr_threads)
 			sec->nr_threads = *thread;
 	}
@@ -631,7 +634,8 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 			goto out;
 	for (unsigned int i = 1; i < run.nr; i++)
 		diffs[i] = s2o_diff_create(opts->strict);
-	for (unsigned int op = 0, thread = 0; op <= seq->nr_ops;) {
+	for (unsigned int op = 0, thread = 0, thread_alone = 0;
+	     op <= seq->nr_ops;) {
 		const struct s2_op *o = op < seq->nr_ops ? &seq->ops[op] : NULL;
 
 		if (o && o->kind == S2_OP_THREAD) {
@@ -639,13 +643,17 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 			op++;
 			continue;
 		}
-		if (o && thread) {
+		if (o && thread && op >= thread_alone) {
 			struct section sec;
 
 			section_at(seq, op, &thread, &sec);
-			step(&run, diffs, &sec, op);
-			op = sec.end;
-			continue;
+			if (sec.threads & (sec.threads - 1)) {
+				step(&run, diffs, &sec, op);
+				op = sec.end;
+				continue;
+			}
+			/* One thread alone runs as sequential ops do. */
+			thread_alone = sec.end;
 		}
 		if (!o && opts->dump && opts->out) {
 			for (unsigned int i = 0; i < run.nr; i++) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "desc.h"
 #include "model.h"
 
 #define MAX_OPS S2_SECTION_MAX_OPS
@@ -67,7 +68,8 @@ struct search {
 	unsigned int best_len;
 	int best_score;			/* ops it placed; nr if it ended */
 	int level;
-	const char *field;		/* "rc" or "order" */
+	const char *field;		/* "rc", or the field of the mapping */
+	const struct s2_op *blame;	/* the op the verdict is about */
 	char why[192];
 };
 
@@ -165,6 +167,7 @@ static void rc_failed(struct search *s, unsigned int depth)
 		return;
 	s->level = -1;
 	s->field = "rc";
+	s->blame = s->ops[s->path[depth].op].op;
 	snprintf(s->why, sizeof(s->why), "expected %s, returned %s",
 		 s2o_plan_rcs(p, want, sizeof(want)),
 		 s2o_rc_name(s->ops[s->path[depth].op].rc, num, sizeof(num)));
@@ -185,7 +188,19 @@ static void mapping_failed(struct search *s, uint64_t where)
 	s2o_val_matches(&want, &got, &field);
 	young = !strcmp(field, "young");
 	s->level = got.kind != S2O_UNMAPPED ? got.level : want.level;
-	s->field = "order";
+	/*
+	 * Named as the model names it, and after the last op that could
+	 * change the address: the same kernel behaviour seen in a section
+	 * signs alike, and known-differences.def can list it.
+	 */
+	s->field = field;
+	s->blame = s->ops[0].op;
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const uint64_t *hull = s->hull[s->path[i].op];
+
+		if (where >= hull[0] && where < hull[1])
+			s->blame = s->ops[s->path[i].op].op;
+	}
 	snprintf(s->why, sizeof(s->why),
 		 "IPA 0x%" PRIx64 ": expected %s, found %s", where,
 		 s2o_val_describe(&want, young, false, a, sizeof(a)),
@@ -270,12 +285,81 @@ static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 }
 
 /*
+ * Leaf sizes the model does not predict (a split's, or a walk's that
+ * stopped) are taken from the end, where it holds the same mapping: the
+ * ops after this one drop or keep whole leaves, and must see the sizes the
+ * kernel left.
+ */
+static void adopt_levels(struct s2o_imap *next, const uint64_t hull[2],
+			 const struct s2o_imap *after)
+{
+	const char *field;
+
+	for (uint64_t addr = hull[0], end; addr < hull[1]; addr = end) {
+		struct s2o_val v, a;
+
+		end = hull[1];
+		v = s2o_imap_piece(next, addr, &end);
+		a = s2o_imap_piece(after, addr, &end);
+		if (v.kind != S2O_MAPPED || v.level == a.level ||
+		    !s2o_val_same(&v, &a, false, &field))
+			continue;
+		v.level = a.level;
+		s2o_imap_set(next, addr, end, &v);
+	}
+}
+
+static bool apply_outcome(struct search *s, unsigned int depth,
+			  enum outcome o, const struct s2o_imap *before);
+
+/*
+ * A split that returned 0 left every leaf it met as pages: the model,
+ * which judges mappings and not leaf sizes, does not say so, but an unmap
+ * after it drops pages, not the block.
+ */
+static void split_to_pages(struct s2o_imap *next, const struct s2_op *op)
+{
+	uint64_t addr = op->ipa, stop = op->ipa + op->size;
+
+	while (addr < stop) {
+		uint64_t s, e, size;
+		struct s2o_val v = s2o_imap_get(next, addr, &s, &e);
+
+		if (v.kind != S2O_MAPPED || v.level == S2_LAST_LEVEL) {
+			addr = e;
+			continue;
+		}
+		size = s2_level_size(v.level);
+		s = addr & ~(size - 1);
+		e = s + size;
+		v.pa -= addr - s;
+		v.level = S2_LAST_LEVEL;
+		s2o_imap_set(next, s, e, &v);
+		addr = e;
+	}
+}
+
+/*
  * The mapping the op at depth leaves in state[depth + 1] by outcome o,
  * from before; false if o is not one of its outcomes, or is one tried
  * already.
  */
 static bool apply(struct search *s, unsigned int depth, enum outcome o,
 		  const struct s2o_imap *before)
+{
+	const struct s2o_thread_op *t = &s->ops[s->path[depth].op];
+	struct s2o_imap *next = &s->s->state[depth + 1];
+
+	if (!apply_outcome(s, depth, o, before))
+		return false;
+	if (t->op->kind == S2_OP_SPLIT && !t->rc)
+		split_to_pages(next, t->op);
+	adopt_levels(next, s->hull[s->path[depth].op], s->info->after);
+	return true;
+}
+
+static bool apply_outcome(struct search *s, unsigned int depth,
+			  enum outcome o, const struct s2o_imap *before)
 {
 	const struct s2o_plan *p = &s->s->plan[depth];
 	const struct s2_op *op = s->ops[s->path[depth].op].op;
@@ -415,6 +499,10 @@ static void report(const struct search *s, struct s2o_report *r)
 	s2o_report(r, "linear", s->level, s->field,
 		   "no serialization of %u ops explains the section: %s: %s",
 		   s->nr, order, s->why);
+	if (r->nr)
+		snprintf(r->findings[r->nr - 1].op,
+			 sizeof(r->findings[0].op), "%s",
+			 s2_op_name(s->blame->kind));
 }
 
 void s2o_linearizability_check(const struct s2o_opinfo *info,

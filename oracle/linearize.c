@@ -173,6 +173,28 @@ static void rc_failed(struct search *s, unsigned int depth)
 		 s2o_rc_name(s->ops[s->path[depth].op].rc, num, sizeof(num)));
 }
 
+/*
+ * The last op on the path whose range holds where, or failing that whose
+ * hull does (an op may drop a whole leaf beyond its range).
+ */
+static const struct s2_op *blame(const struct search *s, uint64_t where)
+{
+	const struct s2_op *in_range = NULL, *in_hull = s->ops[0].op;
+
+	for (unsigned int i = 0; i < s->nr; i++) {
+		const struct s2_op *op = s->ops[s->path[i].op].op;
+		const uint64_t *hull = s->hull[s->path[i].op];
+		uint64_t start, end;
+
+		s2o_op_range(op, &start, &end);
+		if (where >= start && where < end)
+			in_range = op;
+		if (where >= hull[0] && where < hull[1])
+			in_hull = op;
+	}
+	return in_range ? in_range : in_hull;
+}
+
 static void mapping_failed(struct search *s, uint64_t where)
 {
 	const struct s2o_imap *end = &s->s->state[s->nr];
@@ -194,13 +216,7 @@ static void mapping_failed(struct search *s, uint64_t where)
 	 * signs alike, and known-differences.def can list it.
 	 */
 	s->field = field;
-	s->blame = s->ops[0].op;
-	for (unsigned int i = 0; i < s->nr; i++) {
-		const uint64_t *hull = s->hull[s->path[i].op];
-
-		if (where >= hull[0] && where < hull[1])
-			s->blame = s->ops[s->path[i].op].op;
-	}
+	s->blame = blame(s, where);
 	snprintf(s->why, sizeof(s->why),
 		 "IPA 0x%" PRIx64 ": expected %s, found %s", where,
 		 s2o_val_describe(&want, young, false, a, sizeof(a)),

@@ -112,8 +112,9 @@ struct s2o_thread_op {
  * A concurrent section ran on one kernel: info->before is the logical mapping
  * before it, info->after after it, info->touched/nr_touched the ranges its
  * stores touched (info->op is the section's first op, info->rc unused).
- * Reports a "linearizability" finding (check "linear", field "order" for a
- * final mapping no serialization explains, "rc" for return codes) unless some
+ * Reports a finding (check "linear"; for a mapping no serialization
+ * explains, the op and field the model would name, for return codes "rc")
+ * unless some
  * serialization of ops that keeps each thread's order, each op applied by
  * the model to the mapping the ones before it left, allows every op's rc and
  * leaves exactly the after mapping.

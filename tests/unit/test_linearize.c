@@ -112,7 +112,7 @@ TEST(test_racing_maps_of_one_page_may_land_either_way)
 	/* Neither thread mapped this PA. */
 	page(&after, PAGE_A, 0x3000, RW);
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "no serialization of 2 ops explains the "
+	CHECK(reported("pa", "no serialization of 2 ops explains the "
 				"section: t1 map 0x40000000 4K 0x1000 rw, t2 "
 				"map 0x40000000 4K 0x2000 rw: IPA 0x40000000: "
 				"expected map 0x2000 rw, found map 0x3000 rw"));
@@ -132,7 +132,7 @@ TEST(test_each_thread_keeps_its_order)
 	/* Only an unmap before its map could leave the page. */
 	page(&after, PAGE_A, 0x1000, RW);
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "IPA 0x40000000: expected unmapped, found "
+	CHECK(reported("kind", "IPA 0x40000000: expected unmapped, found "
 				"map 0x1000 rw"));
 }
 
@@ -162,7 +162,7 @@ TEST(test_a_fault_that_lost_the_race_did_nothing)
 	/* Any other op must have done its part. */
 	ops[0] = OP(MAP, .ipa = PAGE_A, .size = SZ_4K, .pa = 0x1000, .prot = RW);
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "IPA 0x40000000: expected map 0x1000 rw, "
+	CHECK(reported("kind", "IPA 0x40000000: expected map 0x1000 rw, "
 				"found unmapped"));
 }
 
@@ -184,7 +184,7 @@ TEST(test_a_walk_may_stop_part_way)
 	CHECK_EQ_U64(judge(), 0);
 	leaf(&after, PAGE_B + SZ_2M, 2, 0x90000000, R, 1);
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "IPA 0x40400000: expected map 0x80400000 r, "
+	CHECK(reported("pa", "IPA 0x40400000: expected map 0x80400000 r, "
 				"found map 0x90000000 r"));
 }
 
@@ -250,7 +250,7 @@ TEST(test_a_stray_store_outside_every_op_is_reported)
 	info.touched = touched;
 	info.nr_touched = 1;
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "IPA 0x100000000: expected unmapped, found "
+	CHECK(reported("kind", "IPA 0x100000000: expected unmapped, found "
 				"map 0x5000 rw"));
 }
 
@@ -278,9 +278,9 @@ TEST(test_six_ops_on_three_threads_are_all_tried)
 	/* t3 mapped 0x3000 read-only: no order makes it writable. */
 	leaf(&after, PAGE_A, 3, 0x3000, RW, 1);
 	CHECK_EQ_U64(judge(), 1);
-	CHECK(reported("order", "no serialization of 6 ops explains the "
+	CHECK(reported("prot", "no serialization of 6 ops explains the "
 				"section: "));
-	CHECK(reported("order", "found map 0x3000 rw"));
+	CHECK(reported("prot", "found map 0x3000 rw"));
 }
 
 int main(void)

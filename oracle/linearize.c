@@ -300,31 +300,6 @@ static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 	return mixed;
 }
 
-/*
- * Leaf sizes the model does not predict (a split's, or a walk's that
- * stopped) are taken from the end, where it holds the same mapping: the
- * ops after this one drop or keep whole leaves, and must see the sizes the
- * kernel left.
- */
-static void adopt_levels(struct s2o_imap *next, const uint64_t hull[2],
-			 const struct s2o_imap *after)
-{
-	const char *field;
-
-	for (uint64_t addr = hull[0], end; addr < hull[1]; addr = end) {
-		struct s2o_val v, a;
-
-		end = hull[1];
-		v = s2o_imap_piece(next, addr, &end);
-		a = s2o_imap_piece(after, addr, &end);
-		if (v.kind != S2O_MAPPED || v.level == a.level ||
-		    !s2o_val_same(&v, &a, false, &field))
-			continue;
-		v.level = a.level;
-		s2o_imap_set(next, addr, end, &v);
-	}
-}
-
 static bool apply_outcome(struct search *s, unsigned int depth,
 			  enum outcome o, const struct s2o_imap *before);
 
@@ -370,7 +345,6 @@ static bool apply(struct search *s, unsigned int depth, enum outcome o,
 		return false;
 	if (t->op->kind == S2_OP_SPLIT && !t->rc)
 		split_to_pages(next, t->op);
-	adopt_levels(next, s->hull[s->path[depth].op], s->info->after);
 	return true;
 }
 

@@ -329,6 +329,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 struct section_exec {
 	const struct s2_target *t;
 	struct kernel_run *kr;
+	unsigned int finished;	/* ops that have ended */
 };
 
 /* One vCPU thread: its ops of the section, in order. */
@@ -337,10 +338,15 @@ static void section_thread(unsigned int thread, void *arg)
 	struct section_exec *x = arg;
 	const struct section *sec = x->kr->section;
 
-	for (unsigned int i = 0; i < sec->nr; i++)
-		if (sec->thread[i] == thread)
-			x->kr->section_ops[i].rc =
-				s2_dispatch(x->t, x->kr->vm, sec->ops[i]);
+	for (unsigned int i = 0; i < sec->nr; i++) {
+		struct s2o_thread_op *t = &x->kr->section_ops[i];
+
+		if (sec->thread[i] != thread)
+			continue;
+		t->rc = s2_dispatch(x->t, x->kr->vm, sec->ops[i]);
+		/* One thread runs at a time, unless free (then unused). */
+		t->finished = ++x->finished;
+	}
 }
 
 /* A memcache that ran dry on a thread: its ops are not serialized. */

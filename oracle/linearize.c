@@ -425,23 +425,49 @@ static void step(struct search *s, unsigned int depth, unsigned int i,
 	s->done &= ~(1u << i);
 }
 
+static bool ends_later(const struct search *s, unsigned int a,
+		       unsigned int b)
+{
+	unsigned int fa = s->ops[a].finished, fb = s->ops[b].finished;
+
+	return fa && fb ? fa > fb : !fa && fb;
+}
+
 /* Every op that may come next: the first not yet run of each thread. */
 static void search(struct search *s, unsigned int depth)
 {
-	unsigned int threads = 0;
+	unsigned int threads = 0, next[MAX_OPS], n = 0;
 
 	if (depth == s->nr) {
 		judge_end(s);
 		return;
 	}
-	for (unsigned int i = 0; i < s->nr && !s->explained; i++) {
-		const struct s2o_imap *before = &s->s->state[depth];
-		struct s2o_imap *settled = &s->s->settled[depth];
+	/*
+	 * The first op not yet run of each thread, those that ended first
+	 * first: the order they ended in is tried first, so a finding names
+	 * what happened.
+	 */
+	for (unsigned int i = 0; i < s->nr; i++) {
 		unsigned int thread = 1u << s->ops[i].thread;
 
 		if (s->done & (1u << i) || threads & thread)
 			continue;
 		threads |= thread;
+		next[n++] = i;
+	}
+	for (unsigned int a = 1; a < n; a++)
+		for (unsigned int b = a; b && ends_later(s, next[b - 1], next[b]);
+		     b--) {
+			unsigned int tmp = next[b];
+
+			next[b] = next[b - 1];
+			next[b - 1] = tmp;
+		}
+	for (unsigned int k = 0; k < n && !s->explained; k++) {
+		const struct s2o_imap *before = &s->s->state[depth];
+		struct s2o_imap *settled = &s->s->settled[depth];
+		unsigned int i = next[k];
+
 		if (!flags_open(before, s->hull[i])) {
 			step(s, depth, i, before);
 			continue;

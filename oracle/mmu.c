@@ -19,6 +19,8 @@
 /* Probe IPAs an op's range contributes: its ends and points between. */
 #define S2O_MMU_IPAS_PER_OP 8
 #define S2O_MMU_MAX_OPS S2_SECTION_MAX_OPS
+/* The largest leaf: a 1G block (no level-0 blocks with 4K pages). */
+#define S2O_MMU_MAX_LEAF (1ULL << 30)
 
 struct probe {
 	uint64_t ipa;
@@ -109,6 +111,14 @@ static bool translation_allowed(const struct s2o_mmu *mmu, uint64_t ipa,
 		uint64_t start, end;
 
 		s2o_op_range(op, &start, &end);
+		/*
+		 * A relax (and a fault, which may be a permission fault)
+		 * changes the whole leaf holding its IPA: up to a 1G block.
+		 */
+		if (op->kind == S2_OP_RELAX || op->kind == S2_OP_FAULT) {
+			start &= ~(S2O_MMU_MAX_LEAF - 1);
+			end = start + S2O_MMU_MAX_LEAF;
+		}
 		if (ipa < start || ipa >= end)
 			continue;
 		granted |= op->prot & (S2_PROT_R | S2_PROT_W | S2_PROT_X);

@@ -106,6 +106,7 @@ struct s2o_thread_op {
 	unsigned int thread;	/* 1..S2_MAX_THREADS */
 	int rc;			/* what it returned */
 	bool alloc_failed;	/* its memcache ran dry */
+	unsigned int finished;	/* 1 for the first op to end, ...; 0: unknown */
 };
 
 /*

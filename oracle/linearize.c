@@ -273,15 +273,28 @@ static void judge_end(struct search *s)
 }
 
 /*
- * The part-way outcome: other wherever after is not what expect leaves,
- * which is the only mix of the two that can explain it.  False if that is
- * expect all along (an outcome tried already).
+ * Does the end still show what want put there?  Later ops of the section
+ * may have changed its permissions or access flag since, but not where it
+ * points without replacing it.
+ */
+static bool still_there(const struct s2o_val *want, const struct s2o_val *got)
+{
+	if (want->kind != got->kind)
+		return false;
+	if (want->kind == S2O_MAPPED)
+		return want->pa == got->pa;
+	return want->kind != S2O_OWNER || want->owner == got->owner;
+}
+
+/*
+ * The part-way outcome: other wherever after does not still show what
+ * expect leaves, which is the only mix of the two that can explain it.
+ * False if that is expect all along (an outcome tried already).
  */
 static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 		     const struct s2o_imap *other_map,
 		     const struct s2o_imap *after)
 {
-	const char *field;
 	bool mixed = false;
 
 	for (uint64_t addr = p->start, end; addr < p->end; addr = end) {
@@ -291,8 +304,7 @@ static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 		want = s2o_imap_piece(&p->expect, addr, &end);
 		other = s2o_imap_piece(other_map, addr, &end);
 		got = s2o_imap_piece(after, addr, &end);
-		if (s2o_val_matches(&want, &got, &field) ||
-		    same_leaf(&want, &other))
+		if (still_there(&want, &got) || same_leaf(&want, &other))
 			continue;
 		s2o_imap_set(next, addr, end, &other);
 		mixed = true;

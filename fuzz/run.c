@@ -256,6 +256,15 @@ static void print_fault_window(struct run *run, struct kernel_run *kr)
 		fw.walks);
 }
 
+/* Is the op at index the one a memcache directive is for? */
+static bool follows_memcache(const struct s2_seq *seq, unsigned int index)
+{
+	while (index-- > 0)
+		if (seq->ops[index].kind != S2_OP_THREAD)
+			return seq->ops[index].kind == S2_OP_MEMCACHE;
+	return false;
+}
+
 static void start_op(struct run *run, struct kernel_run *kr,
 		     const struct s2_op *op, unsigned int index)
 {
@@ -268,8 +277,7 @@ static void start_op(struct run *run, struct kernel_run *kr,
 		.features = seq->features,
 		.ipa_bits = seq->ipa_bits,
 		.api = kr->k->target->api,
-		.memcache_limited = op && index &&
-				    seq->ops[index - 1].kind == S2_OP_MEMCACHE,
+		.memcache_limited = op && follows_memcache(seq, index),
 		.before = &kr->before,
 		.after = &kr->after,
 	};

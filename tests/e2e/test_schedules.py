@@ -9,30 +9,14 @@ import unittest
 
 from tests.e2e.harness import patch, s2fuzz, seed, write_seq
 
-# Three vCPUs fault pages of one empty 2M region: they race to install its
-# level-3 table, then walk it together.
-RACE = """\
-thread 1
-fault 0x40200000 rw page
-fault 0x40203000 rw page
-thread 2
-fault 0x40201000 rw page
-fault 0x40204000 rw page
-thread 3
-fault 0x40202000 rw page
-fault 0x40205000 rw page
-"""
 
-# Two vCPUs fault 2M blocks over a region that has a level-3 table: both
-# try to replace the table with a block.
-COALESCE_RACE = """\
-fault 0x40200000 rw page
-fault 0x40201000 rw page
-thread 1
-fault 0x40200000 rw
-thread 2
-fault 0x40203000 rw
-"""
+def seed_text(name):
+    with open(seed(name)) as f:
+        return f.read()
+
+
+RACE = seed_text("race-table-install.s2")
+COALESCE_RACE = seed_text("race-coalesce.s2")
 
 # Faults, a permission fault, an unmap and dirty logging on three threads.
 MIXED = """\
@@ -150,12 +134,8 @@ class ScheduleFuzzing(unittest.TestCase):
 
 class FaultWindow(unittest.TestCase):
     def test_6_1_leaves_mapped_ipas_faulting_longer_than_6_12(self):
-        # 256 pages coalesced into a block: 6.1 invalidates the table
-        # entry, puts every page, then installs the block; 6.12 installs
-        # the block first and frees the old table after.
-        path = write_seq(self, "map 0x40000000 1M 0x80000000 rw\n"
-                               "map 0x40000000 2M 0x80000000 rwx\n")
-        rc, out, err = s2fuzz("replay", "--fault-window", path)
+        rc, out, err = s2fuzz("replay", "--fault-window",
+                              seed("coalesce-window.s2"))
         self.assertEqual(rc, 0, out + err)
         faults = {k: int(n) for k, n in re.findall(
             r"^FAULT-WINDOW (\S+) op 2 `[^`]*`: (\d+) of \d+", out, re.M)}

@@ -28,6 +28,9 @@ SANITIZER_EXIT = 86
 TSAN_SUPPRESSIONS = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "targets",
     "tsan.supp")
+# A run that does not end (a kernel loop, threads that never finish) is a
+# finding too: triage does not wait for it forever.
+RUN_TIMEOUT_S = 120
 # What s2replay and the standalone driver say of input they cannot read.
 BAD_INPUT = 2
 
@@ -89,8 +92,12 @@ class Tools:
         return env
 
     def _run(self, cmd):
-        proc = subprocess.run(cmd, capture_output=True, text=True,
-                              errors="replace", env=self.env())
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  errors="replace", env=self.env(),
+                                  timeout=RUN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return "timeout", f"{' '.join(cmd)}: no end in {RUN_TIMEOUT_S} s"
         if proc.returncode == BAD_INPUT:
             lines = proc.stderr.strip().splitlines()
             raise UsageError(lines[0] if lines else f"{cmd[-1]}: bad input")

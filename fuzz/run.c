@@ -382,9 +382,14 @@ static void note_alloc_failures(struct kernel_run *kr)
  */
 static bool vcpu_ops_only(const struct section *sec)
 {
+	unsigned int device = 0, faults = 0;
+
 	for (unsigned int i = 0; i < sec->nr; i++)
 		switch (sec->ops[i]->kind) {
 		case S2_OP_FAULT:
+			faults++;
+			device += !!(sec->ops[i]->prot & S2_PROT_DEVICE);
+			continue;
 		case S2_OP_RELAX:
 		case S2_OP_MKYOUNG:
 		case S2_OP_MEMCACHE:
@@ -392,7 +397,12 @@ static bool vcpu_ops_only(const struct section *sec)
 		default:
 			return false;
 		}
-	return true;
+	/*
+	 * In KVM the memslot decides the memory type: vCPUs never fault the
+	 * same memory as device and as normal memory at once, and the model
+	 * need not say what a relax racing such a fault leaves.
+	 */
+	return !device || device == faults;
 }
 
 /*

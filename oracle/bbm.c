@@ -31,6 +31,7 @@ struct bbm_slot {
 	bool unclean;		/* state IU */
 	bool walk_clean;	/* IU table entry: no walk cache holds it now */
 	bool locked;		/* holds KVM_INVALID_PTE_LOCKED */
+	uint8_t thread;		/* IU: the vCPU thread that broke it */
 	bool free_reported;	/* a "free" finding named it already */
 };
 
@@ -339,6 +340,7 @@ static void break_entry(struct s2o_bbm *bbm, struct bbm_page *page,
 	s->old = ev->b;
 	s->ipa = ev->ipa;
 	s->level = ev->level;
+	s->thread = ev->thread;
 	s->unclean = true;
 	s->walk_clean = false;
 	s->free_reported = false;
@@ -377,6 +379,15 @@ static void make_entry(struct s2o_bbm *bbm, const struct s2rt_event *ev,
 	/* This entry is not IU itself: any IU entry met is another. */
 	s = find_unclean(bbm, ev->ipa, end, any_entry, NULL);
 	if (!s)
+		return;
+	/*
+	 * Another vCPU broke the table entry above while this one's walk was
+	 * already in the subtree (6.12 shared walks): its store lands in the
+	 * detached table, and the TLBI the breaker owes before the entry is
+	 * valid again covers whatever a walk cached of it.
+	 */
+	if (ev->thread && s->thread != ev->thread &&
+	    s2_desc_is_table(s->old, s->level))
 		return;
 	s2o_report(r, "bbm", ev->level, "stale",
 		   "L%d entry for IPA 0x%" PRIx64

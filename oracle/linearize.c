@@ -30,6 +30,7 @@ enum outcome {
 	STOPPED,	/* a walk that stopped at once: alt */
 	PART_WAY,	/* stopped part-way: alt where after is not expect */
 	LOST,		/* a fault that lost the race: nothing */
+	RELAXED,	/* a fault that relaxed the leaf there by then */
 	NR_OUTCOMES
 };
 
@@ -37,6 +38,7 @@ static const char *const outcome_text[NR_OUTCOMES] = {
 	[STOPPED] = " (stopped)",
 	[PART_WAY] = " (stopped part-way)",
 	[LOST] = " (lost the race)",
+	[RELAXED] = " (relaxed the leaf there)",
 };
 
 struct step {
@@ -52,6 +54,7 @@ struct scratch {
 	struct s2o_imap state[MAX_OPS + 1];	/* before each step */
 	struct s2o_imap settled[MAX_OPS];	/* every access flag known */
 	struct s2o_plan plan[MAX_OPS];
+	struct s2o_plan relax;			/* a fault's RELAXED outcome */
 };
 
 struct search {
@@ -360,6 +363,34 @@ static bool apply(struct search *s, unsigned int depth, enum outcome o,
 	return true;
 }
 
+/*
+ * A fault that found a leaf of its granule relaxes it, as KVM relaxes on
+ * a permission fault; if another vCPU replaced that leaf by the time the
+ * relax walked, the relax changes whatever leaf maps the IPA then (KVM's
+ * user_mem_abort() has the same window between the fault and the walk).
+ */
+static const struct s2o_imap *relaxed(struct search *s, unsigned int depth,
+				      const struct s2o_imap *before)
+{
+	const struct s2o_thread_op *t = &s->ops[s->path[depth].op];
+	struct s2_op relax = *t->op;
+	struct s2o_opinfo info = {
+		.op = &relax,
+		.features = s->info->features,
+		.ipa_bits = s->info->ipa_bits,
+		.api = s->info->api,
+		.before = before,
+	};
+
+	relax.kind = S2_OP_RELAX;
+	/* As the adapter asks: readable, and device memory never runs. */
+	relax.prot |= S2_PROT_R;
+	if (relax.prot & S2_PROT_DEVICE)
+		relax.prot &= ~S2_PROT_X;
+	s2o_model_plan(&info, false, &s->s->relax);
+	return &s->s->relax.expect;
+}
+
 static bool apply_outcome(struct search *s, unsigned int depth,
 			  enum outcome o, const struct s2o_imap *before)
 {
@@ -394,6 +425,13 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 		    !differ(&p->expect, before, p->start, p->end))
 			return false;
 		s2o_imap_copy(next, before);
+		return true;
+	case RELAXED:
+		if (op->kind != S2_OP_FAULT)
+			return false;
+		s2o_imap_copy(next, before);
+		s2o_imap_splice(next, hull[0], hull[1],
+				relaxed(s, depth, before));
 		return true;
 	default:	/* DONE */
 		s2o_imap_copy(next, before);

@@ -323,6 +323,9 @@ def _parser():
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
+    # SIGINT stops a run even when it was started with SIGINT ignored (in
+    # the background of a script, under nohup), where Python leaves it so.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         return args.func(args)
     except UsageError as e:

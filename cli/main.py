@@ -75,12 +75,17 @@ def cmd_replay(args):
                              ("--fault-window", args.fault_window)) if on]
     if args.tree is not None:
         flags += ["--tree", str(args.tree)]
-    if args.schedules:
+    if args.pct is not None and args.schedules is None:
+        raise UsageError("--pct needs --schedules")
+    if args.schedules is not None:
+        if args.schedules < 1 or args.seed < 0:
+            raise UsageError("--schedules must be at least 1 and --seed "
+                             "not negative")
         if len(args.files) != 1:
             raise UsageError("--schedules fuzzes the schedules of one FILE")
         flags += ["--schedules", str(args.schedules), "--seed",
                   str(args.seed)]
-        if args.pct:
+        if args.pct is not None:
             flags += ["--pct", str(args.pct)]
     proc = subprocess.run([binary, *flags, *args.files],
                           env=triage.sanitizer_env(EXIT_FINDING))

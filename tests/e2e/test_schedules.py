@@ -125,11 +125,17 @@ class ScheduleFuzzing(unittest.TestCase):
         self.assertEqual(rc, 0, out[-3000:])
         self.assertIn("schedules: 1500/1500, 0 findings", err)
 
-    def test_one_file_only(self):
+    def test_bad_options_get_one_line(self):
         path = write_seq(self, RACE)
-        rc, _, err = s2fuzz("replay", "--schedules", "10", path, path)
-        self.assertEqual(rc, 2)
-        self.assertIn("one FILE", err)
+        for args, what in ((("--schedules", "10", path, path), "one FILE"),
+                           (("--schedules", "0", path), "at least 1"),
+                           (("--pct", "3", path), "needs --schedules"),
+                           (("--schedules", "5", "--pct", "0", path),
+                            "depth is 1 to 16")):
+            rc, out, err = s2fuzz("replay", *args)
+            self.assertEqual((rc, out), (2, ""), err)
+            self.assertIn(what, err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
 
 
 class FaultWindow(unittest.TestCase):

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../targets/runtime/runtime.h"
 #include "file.h"
 #include "gen.h"
 #include "registry.h"
@@ -249,10 +248,10 @@ int main(int argc, char **argv)
 			schedules = strtoul(argv[++first], NULL, 0);
 		} else if (!strcmp(argv[first], "--pct") && first + 1 < argc) {
 			pct_depth = strtoul(argv[++first], NULL, 0);
-			if (!pct_depth || pct_depth > S2RT_PCT_MAX_DEPTH) {
+			if (!pct_depth || pct_depth > S2_SCHED_MAX_DEPTH) {
 				fprintf(stderr, "s2replay: --pct %s: the depth "
 					"is 1 to %d\n", argv[first],
-					S2RT_PCT_MAX_DEPTH);
+					S2_SCHED_MAX_DEPTH);
 				return EXIT_BAD_INPUT;
 			}
 		} else if (!strcmp(argv[first], "--seed") && first + 1 < argc) {

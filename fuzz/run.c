@@ -14,6 +14,8 @@
 
 _Static_assert(S2_MAX_THREADS == S2RT_MAX_THREADS,
 	       "the op language and the scheduler count threads alike");
+_Static_assert(S2_SCHED_MAX_DEPTH == S2RT_PCT_MAX_DEPTH,
+	       "a PCT depth the op language takes, the scheduler takes");
 
 /*
  * A ThreadSanitizer build runs sections' threads free, at once, for it to

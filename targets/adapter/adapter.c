@@ -185,7 +185,7 @@ static struct s2_vm *vm_init(const struct s2_config *cfg, int *rc)
 		return NULL;
 	}
 	enter(vm);
-	for (unsigned int t = 0; t < S2_THREAD_SLOTS; t++)
+	for (unsigned int t = 0; t < S2RT_THREAD_SLOTS; t++)
 		vm->next_memcache[t] = S2_MEMCACHE_DEFAULT;
 	vm->arch.vtcr = kvm_get_vtcr(S2_MMFR0, S2_MMFR1, cfg->ipa_bits);
 	vm->mmu.vtcr = vm->arch.vtcr;

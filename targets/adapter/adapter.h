@@ -17,8 +17,6 @@
 
 /* Deferred frees of unlinked tables, waiting for a grace period. */
 #define S2_MAX_DEFERRED 256
-/* Index 0 is the sequential path, 1.. the vCPU threads of a section. */
-#define S2_THREAD_SLOTS (S2RT_MAX_THREADS + 1)
 
 struct s2_vm {
 	struct kvm_pgtable pgt;
@@ -26,10 +24,10 @@ struct s2_vm {
 	struct kvm_arch arch;
 	struct kvm_pgtable_mm_ops mm_ops;
 	/* Each vCPU tops up its own memcache, as KVM's do. */
-	struct kvm_mmu_memory_cache memcache[S2_THREAD_SLOTS];
-	bool locked_write[S2_THREAD_SLOTS];
+	struct kvm_mmu_memory_cache memcache[S2RT_THREAD_SLOTS];
+	bool locked_write[S2RT_THREAD_SLOTS];
 	/* A memcache directive is for the next op of its own thread. */
-	long next_memcache[S2_THREAD_SLOTS];
+	long next_memcache[S2RT_THREAD_SLOTS];
 	unsigned int nr_deferred;
 	struct {
 		void *table;

@@ -14,12 +14,6 @@ const char s2_gen_api[] = "visit-ctx";
 const bool s2_gen_shared_walks = true;
 
 /*
- * stage2_free_unlinked_table(): KVM frees through call_rcu.  A walker that
- * is not shared holds the write lock, so nothing else can see the table and
- * it is freed at once (poisoned); under a shared walk it waits until every
- * read side that began before has ended (s2_gen_grace_period()).
- */
-/*
  * The list is the VM's: free-running vCPUs take turns with it under the
  * runtime's lock, which ThreadSanitizer does not see (sched.c), so it is
  * not shown these accesses either.
@@ -57,6 +51,12 @@ static bool take_expired(struct s2_vm *vm, void **table, int *level)
 	return false;
 }
 
+/*
+ * stage2_free_unlinked_table(): KVM frees through call_rcu.  A walker that
+ * is not shared holds the write lock, so nothing else can see the table and
+ * it is freed at once (poisoned); under a shared walk it waits until every
+ * read side that began before has ended (s2_gen_grace_period()).
+ */
 static void free_unlinked_table(void *addr, s8 level)
 {
 	struct s2_vm *vm = s2_current_vm;

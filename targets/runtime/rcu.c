@@ -8,8 +8,6 @@
  */
 #include "internal.h"
 
-#define S2RT_THREAD_SLOTS (S2RT_MAX_THREADS + 1)
-
 /*
  * A grace period orders every read side before it, and the work of the
  * thread that deferred the free, before the free.  ThreadSanitizer does

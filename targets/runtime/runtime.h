@@ -123,6 +123,8 @@ bool s2rt_pa_is_table(uint64_t pa);
 /* --- thread schedules (sched.c, rcu.c) ------------------------------------ */
 
 #define S2RT_MAX_THREADS 3
+/* Per-thread state: slot 0 is the sequential path, 1.. the vCPU threads. */
+#define S2RT_THREAD_SLOTS (S2RT_MAX_THREADS + 1)
 #define S2RT_PCT_MAX_DEPTH 16
 /* PCT's change points fall among this many first yield points. */
 #define S2RT_PCT_STEPS 2048
@@ -136,10 +138,9 @@ struct s2rt_schedule {
 	size_t nr_bytes, pos;
 	unsigned int budget;	/* bytes: yield points left to the thread */
 	unsigned int depth;	/* PCT */
-	unsigned int prio[S2RT_MAX_THREADS + 1];
+	unsigned int prio[S2RT_THREAD_SLOTS];
 	uint32_t change[S2RT_PCT_MAX_DEPTH];
 	uint32_t steps;
-	uint64_t yields;	/* yield points passed, for reports */
 };
 
 void s2rt_schedule_init(struct s2rt_schedule *s, enum s2rt_sched_mode mode,

@@ -18,8 +18,6 @@
 
 #include "internal.h"
 
-#define S2RT_THREAD_SLOTS (S2RT_MAX_THREADS + 1)
-
 enum thread_state { T_IDLE, T_RUNNABLE, T_BLOCKED, T_DONE };
 
 struct sched {
@@ -184,7 +182,6 @@ void s2rt_yield(void)
 	if (!threads_live || !self)
 		return;
 	pthread_mutex_lock(&sched.mu);
-	sched.s->yields++;
 	next = pick(self);
 	if (next && next != self)
 		switch_to(next);

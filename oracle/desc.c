@@ -4,6 +4,14 @@
 
 #include "desc.h"
 
+unsigned int s2_desc_prot(uint64_t pte)
+{
+	return (pte & S2_DESC_S2AP_R ? S2_PROT_R : 0) |
+	       (pte & S2_DESC_S2AP_W ? S2_PROT_W : 0) |
+	       (pte & S2_DESC_XN ? 0 : S2_PROT_X) |
+	       (s2_desc_memattr(pte) == S2_MEMATTR_DEVICE ? S2_PROT_DEVICE : 0);
+}
+
 void s2_desc_prot_letters(uint64_t pte, char buf[8])
 {
 	char *p = buf;

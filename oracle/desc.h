@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../targets/target.h"
+
 #define S2_DESC_VALID (1ULL << 0)
 #define S2_DESC_TABLE (1ULL << 1)	/* table at levels 0-2, page at 3 */
 #define S2_DESC_MEMATTR_SHIFT 2
@@ -74,6 +76,8 @@ static inline unsigned int s2_desc_owner(uint64_t pte)
 	return (pte & S2_DESC_OWNER_MASK) >> 2;
 }
 
+/* A leaf's S2_PROT_* bits: R, W, X and DEVICE. */
+unsigned int s2_desc_prot(uint64_t pte);
 /* Prot letters of a leaf, in the op language's order: r w x d. */
 void s2_desc_prot_letters(uint64_t pte, char buf[8]);
 /* One readable phrase for any entry, e.g. "table 0x800000002000". */

@@ -72,19 +72,6 @@ void s2o_mmu_arm(struct s2o_mmu *mmu, const struct s2o_imap *before,
 	}
 }
 
-static unsigned int desc_prot(uint64_t pte)
-{
-	unsigned int prot = 0;
-
-	if (pte & S2_DESC_S2AP_R)
-		prot |= S2_PROT_R;
-	if (pte & S2_DESC_S2AP_W)
-		prot |= S2_PROT_W;
-	if (!(pte & S2_DESC_XN))
-		prot |= S2_PROT_X;
-	return prot;
-}
-
 /* The PA an op would map ipa to, or UINT64_MAX if it maps nothing. */
 static uint64_t op_pa(const struct s2_op *op, uint64_t ipa)
 {
@@ -121,7 +108,7 @@ static bool translation_allowed(const struct s2o_mmu *mmu, uint64_t ipa,
 		}
 		if (ipa < start || ipa >= end)
 			continue;
-		granted |= op->prot & (S2_PROT_R | S2_PROT_W | S2_PROT_X);
+		granted |= op->prot & S2O_PROT_RWX;
 		pa_ok |= op_pa(op, ipa) == pa;
 	}
 	return pa_ok && !(prot & ~granted);
@@ -165,11 +152,13 @@ static void translate(struct s2o_mmu *mmu, struct probe *p)
 		p->faults++;
 		return;
 	}
-	before = s2o_imap_get(mmu->before, p->ipa, &s, &e);
 	offset = p->ipa & (s2_level_size(t.level) - 1);
 	pa = s2_desc_pa(t.pte) + offset;
-	if (translation_allowed(mmu, p->ipa, pa, desc_prot(t.pte)))
+	if (translation_allowed(mmu, p->ipa, pa,
+				s2_desc_prot(t.pte) & S2O_PROT_RWX))
 		return;
+	/* Looked up again only for the message: most walks are allowed. */
+	before = s2o_imap_get(mmu->before, p->ipa, &s, &e);
 	s2_desc_prot_letters(t.pte, prot);
 	s2o_val_describe(&before, false, true, was, sizeof(was));
 	mmu_finding(mmu, "translation", t.level,

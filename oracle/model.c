@@ -22,7 +22,6 @@
 #include "desc.h"
 #include "model.h"
 
-#define S2O_PROT_RWX (S2_PROT_R | S2_PROT_W | S2_PROT_X)
 /* KVM_MAX_OWNER_ID: the owner field of an invalid PTE has one bit in use. */
 #define S2O_MAX_OWNER_ID 1
 /* KVM_PGTABLE_MIN_BLOCK_LEVEL for a 4K granule without LPA2. */

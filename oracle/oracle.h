@@ -39,6 +39,9 @@ struct s2o_opinfo {
 	size_t nr_tables;			/* pages after the op */
 };
 
+/* The permissions, without the memory type (S2_PROT_DEVICE). */
+#define S2O_PROT_RWX (S2_PROT_R | S2_PROT_W | S2_PROT_X)
+
 #define S2O_MAX_FINDINGS 16
 
 struct s2o_finding {

@@ -18,11 +18,7 @@ static struct s2o_val entry_val(uint64_t pte, int level)
 		v.kind = S2O_MAPPED;
 		v.pa = s2_desc_pa(pte);
 		v.young = !!(pte & S2_DESC_AF);
-		v.prot = (pte & S2_DESC_S2AP_R ? S2_PROT_R : 0) |
-			 (pte & S2_DESC_S2AP_W ? S2_PROT_W : 0) |
-			 (pte & S2_DESC_XN ? 0 : S2_PROT_X) |
-			 (s2_desc_memattr(pte) == S2_MEMATTR_DEVICE ?
-				  S2_PROT_DEVICE : 0);
+		v.prot = s2_desc_prot(pte);
 	} else if (!s2_desc_valid(pte) && pte != S2_DESC_LOCKED &&
 		   (pte & S2_DESC_OWNER_MASK)) {
 		v.kind = S2O_OWNER;

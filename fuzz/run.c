@@ -30,7 +30,7 @@ static const bool free_run;
 /* The ops of a concurrent section [first, end) and their threads. */
 struct section {
 	unsigned int first, end;
-	unsigned int nr, nr_threads;
+	unsigned int nr;
 	unsigned int threads;		/* a bit per thread with ops */
 	const struct s2_op *ops[S2_SECTION_MAX_OPS];
 	unsigned int thread[S2_SECTION_MAX_OPS];
@@ -241,8 +241,11 @@ static void list_tables(struct kernel_run *kr)
 	kr->info.nr_tables = nr;
 }
 
-/* "FAULT-WINDOW": what the simulated MMU saw during the op. */
-static void print_fault_window(struct run *run, struct kernel_run *kr)
+/*
+ * What the simulated MMU saw during the op: its findings, and with
+ * --fault-window a FAULT-WINDOW line.
+ */
+static void finish_mmu(struct run *run, struct kernel_run *kr)
 {
 	struct s2o_fault_window fw;
 	char text[128];
@@ -327,7 +330,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 		s2o_model_check(&kr->info, &kr->report);
 		s2o_cmo_check(&kr->info, &kr->report);
 		if (run->opts->fault_window)
-			print_fault_window(run, kr);
+			finish_mmu(run, kr);
 	}
 	s2o_bbm_check(kr->bbm, &kr->info, &kr->report);
 	collect_runtime(kr);
@@ -434,7 +437,8 @@ static void run_section(struct run *run, struct kernel_run *kr,
 			    run->opts->fault_window);
 		s2rt_set_probe(s2o_mmu_probe, kr->mmu);
 	}
-	if (s2rt_threads_run(sec->nr_threads, free_run,
+	/* Threads 1.. up to the highest with ops: any between have none. */
+	if (s2rt_threads_run(31 - __builtin_clz(sec->threads), free_run,
 			     section_thread, &x, &kr->sched))
 		abort();
 	s2rt_set_probe(NULL, NULL);
@@ -446,7 +450,7 @@ static void run_section(struct run *run, struct kernel_run *kr,
 		if (vcpu_ops_only(sec))
 			s2o_linearizability_check(&kr->info, kr->section_ops,
 						  sec->nr, &kr->report);
-		print_fault_window(run, kr);
+		finish_mmu(run, kr);
 		s2o_bbm_check(kr->bbm, &kr->info, &kr->report);
 	}
 	collect_runtime(kr);
@@ -466,7 +470,6 @@ static void section_at(const struct s2_seq *seq, unsigned int first,
 
 	sec->first = first;
 	sec->nr = 0;
-	sec->nr_threads = 0;
 	sec->threads = 0;
 	for (i = first; i < seq->nr_ops && sec->nr < S2_SECTION_MAX_OPS; i++) {
 		const struct s2_op *op = &seq->ops[i];
@@ -480,8 +483,6 @@ static void section_at(const struct s2_seq *seq, unsigned int first,
 		sec->ops[sec->nr] = op;
 		sec->thread[sec->nr++] = *thread;
 		sec->threads |= 1u << *thread;
-		if (*thread > sec->nr_threads)
-			sec->nr_threads = *thread;
 	}
 	sec->end = i;
 }

@@ -363,6 +363,23 @@ static bool apply(struct search *s, unsigned int depth, enum outcome o,
 	return true;
 }
 
+/* The model's plan of op, returning rc, on before, in the section's VM. */
+static void plan(const struct search *s, const struct s2_op *op, int rc,
+		 bool alloc_failed, const struct s2o_imap *before,
+		 struct s2o_plan *p)
+{
+	struct s2o_opinfo info = {
+		.op = op,
+		.rc = rc,
+		.features = s->info->features,
+		.ipa_bits = s->info->ipa_bits,
+		.api = s->info->api,
+		.before = before,
+	};
+
+	s2o_model_plan(&info, alloc_failed, p);
+}
+
 /*
  * A fault that found a leaf of its granule relaxes it, as KVM relaxes on
  * a permission fault; if another vCPU replaced that leaf by the time the
@@ -374,20 +391,13 @@ static const struct s2o_imap *relaxed(struct search *s, unsigned int depth,
 {
 	const struct s2o_thread_op *t = &s->ops[s->path[depth].op];
 	struct s2_op relax = *t->op;
-	struct s2o_opinfo info = {
-		.op = &relax,
-		.features = s->info->features,
-		.ipa_bits = s->info->ipa_bits,
-		.api = s->info->api,
-		.before = before,
-	};
 
 	relax.kind = S2_OP_RELAX;
 	/* As the adapter asks: readable, and device memory never runs. */
 	relax.prot |= S2_PROT_R;
 	if (relax.prot & S2_PROT_DEVICE)
 		relax.prot &= ~S2_PROT_X;
-	s2o_model_plan(&info, false, &s->s->relax);
+	plan(s, &relax, 0, false, before, &s->s->relax);
 	return &s->s->relax.expect;
 }
 
@@ -447,20 +457,11 @@ static void step(struct search *s, unsigned int depth, unsigned int i,
 		 const struct s2o_imap *before)
 {
 	const struct s2o_thread_op *t = &s->ops[i];
-	const struct s2o_opinfo *section = s->info;
-	struct s2o_opinfo info = {
-		.op = t->op,
-		.rc = t->rc,
-		.features = section->features,
-		.ipa_bits = section->ipa_bits,
-		.api = section->api,
-		.before = before,
-	};
 	struct s2o_plan *p = &s->s->plan[depth];
 
 	s->path[depth].op = i;
 	s->path[depth].outcome = DONE;
-	s2o_model_plan(&info, t->alloc_failed, p);
+	plan(s, t->op, t->rc, t->alloc_failed, before, p);
 	if (!s2o_plan_allows(p, t->rc)) {
 		rc_failed(s, depth);
 		return;

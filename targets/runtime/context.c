@@ -367,9 +367,9 @@ void s2rt_caller_flush(const void *mmu)
 		       (uintptr_t)mmu);
 }
 
+/* CMOs come through the adapter's mm_ops, which are the yield points. */
 void s2rt_dcache_clean(void *va, size_t size)
 {
-	S2RT_YIELD_POINT();
 	S2RT_SERIALIZED();
 
 	s2rt_event_add(S2RT_EV_DCACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),
@@ -378,7 +378,6 @@ void s2rt_dcache_clean(void *va, size_t size)
 
 void s2rt_icache_inval(void *va, size_t size)
 {
-	S2RT_YIELD_POINT();
 	S2RT_SERIALIZED();
 
 	s2rt_event_add(S2RT_EV_ICACHE, S2RT_NO_LEVEL, 0, s2rt_virt_to_phys(va),

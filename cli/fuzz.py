@@ -264,13 +264,17 @@ class Progress:
         self.start = time.monotonic()
         self.last = 0.0
 
-    def line(self, stats, cov_label, new, dups, known):
+    def elapsed(self):
+        """Whole seconds since the start, and them as "[h:mm:ss]"."""
         t = int(time.monotonic() - self.start)
+        return t, f"[{t // 3600}:{t // 60 % 60:02}:{t % 60:02}]"
+
+    def line(self, stats, cov_label, new, dups, known):
+        t, stamp = self.elapsed()
         execs = stats.get("execs", 0)
         # Engines' own rates differ in what they count: measure ours.
         rate = execs / t if t else 0
-        return (f"[{t // 3600}:{t // 60 % 60:02}:{t % 60:02}] "
-                f"execs {execs} ({rate:.0f}/s)  "
+        return (f"{stamp} execs {execs} ({rate:.0f}/s)  "
                 f"{cov_label} {stats.get('cov', 0)}  "
                 f"corpus {stats.get('corpus', 0)}  findings {new} new, "
                 f"{dups} again, {known} known")

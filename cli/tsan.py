@@ -86,9 +86,9 @@ def session(args, kernels, strict, build_dir):
                     again += 1
             done += count
             seed += count
-            t = int(time.monotonic() - progress.start)
-            progress.show(f"[{t // 3600}:{t // 60 % 60:02}:{t % 60:02}] "
-                          f"sequences {done} ({done / max(t, 1):.0f}/s)  "
+            t, stamp = progress.elapsed()
+            progress.show(f"{stamp} sequences {done} "
+                          f"({done / max(t, 1):.0f}/s)  "
                           f"findings {len(new)} new, {again} again")
     except KeyboardInterrupt:
         progress.message("fuzz --tsan: interrupted")

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import tempfile
 
-from . import minimize
+from . import build, minimize
 from .errors import UsageError
 
 FINDING = re.compile(r"^FINDING (\S+)", re.M)
@@ -25,9 +25,7 @@ UBSAN = re.compile(r"^(\S+?):(\d+):\d+: runtime error: ", re.M)
 RUNTIME_FRAMES = ("__", "s2rt_", "abort", "raise", "malloc", "free")
 # Sanitizers report to stderr and exit with this; see Tools.env.
 SANITIZER_EXIT = 86
-TSAN_SUPPRESSIONS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "targets",
-    "tsan.supp")
+TSAN_SUPPRESSIONS = os.path.join(build.ROOT, "targets", "tsan.supp")
 # A run that does not end (a kernel loop, threads that never finish) is a
 # finding too: triage does not wait for it forever.
 RUN_TIMEOUT_S = 120

@@ -349,13 +349,62 @@ static const char *misplaced(const struct s2o_opinfo *info,
 	return "";
 }
 
-static void require_cmo(const struct s2o_opinfo *info, const struct index *x,
-			uint8_t kind, size_t from, size_t i,
+/*
+ * pgtable.c issues a leaf's CMOs just before the store that installs it, and
+ * cleans a leaf it removes just after the store: the events next to one are
+ * looked at first, and the index is built only for what they cannot answer
+ * (a misplaced or missing CMO, a flush).  Most ops never build it.
+ */
+#define NEARBY 16
+
+struct lookup {
+	const struct s2o_opinfo *info;
+	const struct index *x;	/* NULL until needed */
+};
+
+static const struct index *index_of(struct lookup *lk)
+{
+	if (!lk->x)
+		lk->x = index_build(lk->info);
+	return lk->x;
+}
+
+static bool same_entry(const struct s2rt_event *a, const struct s2rt_event *b)
+{
+	return a->kind == b->kind && a->a == b->a && a->index == b->index;
+}
+
+/* Is a covering CMO among the events just before store i, in its window? */
+static bool cmo_just_before(const struct s2o_opinfo *info, uint8_t kind,
+			    size_t i, const struct leaf *l)
+{
+	const struct s2rt_event *store = &info->events[i];
+	size_t stop = i > NEARBY ? i - NEARBY : 0;
+
+	for (size_t j = i; j-- > stop;) {
+		const struct s2rt_event *ev = &info->events[j];
+
+		if (ev->kind == kind && ev->a == l->pa && ev->b >= l->size)
+			return true;
+		if (same_entry(ev, store))
+			return false;	/* the break: the window starts after */
+	}
+	return false;
+}
+
+static void require_cmo(struct lookup *lk, uint8_t kind, size_t i,
 			const struct leaf *l, const char *what,
 			struct s2o_report *r)
 {
+	const struct s2o_opinfo *info = lk->info;
+	const struct index *x;
 	char name[48], size[32];
+	size_t from;
 
+	if (cmo_just_before(info, kind, i, l))
+		return;
+	x = index_of(lk);
+	from = window_start(x, i);
 	if (find_cmo(info, x, kind, from, i, l->pa, l->size) < i)
 		return;
 	leaf_name(l, name, sizeof(name));
@@ -376,13 +425,12 @@ static bool x_granted(const struct s2rt_event *ev)
 	       executable(ev->c);
 }
 
-static void check_store(const struct s2o_opinfo *info, const struct index *x,
-			size_t i, struct s2o_report *r)
+static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 {
+	const struct s2o_opinfo *info = lk->info;
 	const struct s2rt_event *ev = &info->events[i];
 	struct leaf l;
 	struct seen seen;
-	size_t from;
 
 	/* Invalid, owner and table entries, and Device/Normal-NC, need none. */
 	if (!known_level(ev->level) || !s2_desc_is_leaf(ev->c, ev->level) ||
@@ -391,37 +439,64 @@ static void check_store(const struct s2o_opinfo *info, const struct index *x,
 	l = (struct leaf){ ev->level, ev->ipa, s2_desc_pa(ev->c),
 			   s2_level_size(ev->level), ev->c };
 	seen = seen_before(info, &l);
-	from = window_start(x, i);
 	/* FWB: __clean_dcache_guest_page() is the host's no-op (§4). */
 	if (!seen.mapped && !has_fwb(info))
-		require_cmo(info, x, S2RT_EV_DCACHE, from, i, &l, "installed",
-			    r);
+		require_cmo(lk, S2RT_EV_DCACHE, i, &l, "installed", r);
 	if (executable(ev->c) && (!seen.exec || x_granted(ev)))
-		require_cmo(info, x, S2RT_EV_ICACHE, from, i, &l,
+		require_cmo(lk, S2RT_EV_ICACHE, i, &l,
 			    seen.mapped ? "made executable" : "installed", r);
 }
 
 /* --- rule 3: every CMO aims at a valid leaf of the op -------------------- */
 
+/* Is a valid leaf of this level at pa the old or new value of store ev? */
+static bool stores_leaf(const struct s2rt_event *ev, uint64_t pa, int level)
+{
+	return ev->kind == S2RT_EV_STORE && ev->level == level &&
+	       ((s2_desc_is_leaf(ev->b, level) && s2_desc_pa(ev->b) == pa) ||
+		(s2_desc_is_leaf(ev->c, level) && s2_desc_pa(ev->c) == pa));
+}
+
+/* Nearest first: a map's store follows its CMO, an unmap's precedes it. */
+static bool leaf_stored_nearby(const struct s2o_opinfo *info, size_t i,
+			       uint64_t pa, int level)
+{
+	const struct s2rt_event *ev = info->events;
+
+	for (size_t d = 1; d <= NEARBY; d++) {
+		if (i + d < info->nr_events && stores_leaf(&ev[i + d], pa, level))
+			return true;
+		if (d <= i && stores_leaf(&ev[i - d], pa, level))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The old or new value of a store (unmap cleans the leaf it removed, §4),
  * or a leaf a flush met.
  */
-static bool names_leaf(const struct index *x, uint64_t pa, uint64_t size)
+static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa,
+		       uint64_t size)
 {
 	int level = size_level(size);
+	const struct index *x;
 
-	return level >= 0 &&
-	       live(&x->leaves, table_slot(&x->leaves, leaf_key(pa, level)));
+	if (level < 0)
+		return false;
+	if (leaf_stored_nearby(lk->info, i, pa, level))
+		return true;
+	x = index_of(lk);
+	return live(&x->leaves, table_slot(&x->leaves, leaf_key(pa, level)));
 }
 
 /* §6 #13: 6.1 invalidates phys_to_virt(0) for set_owner's invalid entries. */
-static void check_target(const struct index *x, const struct s2rt_event *cmo,
-			 struct s2o_report *r)
+static void check_target(struct lookup *lk, size_t i, struct s2o_report *r)
 {
+	const struct s2rt_event *cmo = &lk->info->events[i];
 	char size[32];
 
-	if (names_leaf(x, cmo->a, cmo->b))
+	if (names_leaf(lk, i, cmo->a, cmo->b))
 		return;
 	s2_size_format(cmo->b, size);
 	s2o_report(r, "cmo", size_level(cmo->b), "target",
@@ -432,15 +507,15 @@ static void check_target(const struct index *x, const struct s2rt_event *cmo,
 
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	const struct index *x = index_build(info);
+	struct lookup lk = { .info = info };
 
 	for (size_t i = 0; i < info->nr_events; i++) {
 		const struct s2rt_event *ev = &info->events[i];
 
 		if (ev->kind == S2RT_EV_STORE)
-			check_store(info, x, i, r);
+			check_store(&lk, i, r);
 		else if (ev->kind == S2RT_EV_DCACHE ||
 			 ev->kind == S2RT_EV_ICACHE)
-			check_target(x, ev, r);
+			check_target(&lk, i, r);
 	}
 }

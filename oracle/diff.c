@@ -160,19 +160,19 @@ static void compare_range(struct s2o_diff *d, const struct s2o_opinfo *a,
 			  uint64_t end, const char *names[2], bool excused,
 			  struct s2o_report *r, struct s2o_report *div)
 {
+	struct s2o_imap_cursor ca, cb;
 	uint64_t addr = start;
 
+	s2o_imap_cursor_at(&ca, a->after, start);
+	s2o_imap_cursor_at(&cb, b->after, start);
 	while (addr < end) {
-		uint64_t as, ae, bs, be, xs, xe, next;
-		struct s2o_val va = s2o_imap_get(a->after, addr, &as, &ae);
-		struct s2o_val vb = s2o_imap_get(b->after, addr, &bs, &be);
+		uint64_t xs, xe, next = end;
+		struct s2o_val va = s2o_imap_cursor_piece(&ca, addr, &next);
+		struct s2o_val vb = s2o_imap_cursor_piece(&cb, addr, &next);
 		bool explained = s2o_imap_get(&d->explained, addr, &xs, &xe).kind;
 		char da[64], db[64];
 		const char *field, *known;
 
-		next = ae < be ? ae : be;
-		if (next > end)
-			next = end;
 		if (s2o_val_same(&va, &vb, false, &field)) {
 			if (explained)
 				s2o_imap_set(&d->explained, addr, next,
@@ -281,15 +281,19 @@ static bool section_agrees(struct s2o_diff *d, const struct s2o_opinfo *a,
 			   size_t n, const char *names[2],
 			   struct s2o_report *div)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		struct s2o_imap_cursor ca, cb;
+
+		s2o_imap_cursor_at(&ca, a->after, all[2 * i]);
+		s2o_imap_cursor_at(&cb, b->after, all[2 * i]);
 		for (uint64_t addr = all[2 * i], end; addr < all[2 * i + 1];
 		     addr = end) {
 			struct s2o_val va, vb;
 			const char *field;
 
 			end = all[2 * i + 1];
-			va = s2o_imap_piece(a->after, addr, &end);
-			vb = s2o_imap_piece(b->after, addr, &end);
+			va = s2o_imap_cursor_piece(&ca, addr, &end);
+			vb = s2o_imap_cursor_piece(&cb, addr, &end);
 			if (s2o_val_same(&va, &vb, true, &field))
 				continue;
 			d->raced = true;
@@ -300,6 +304,7 @@ static bool section_agrees(struct s2o_diff *d, const struct s2o_opinfo *a,
 				   field);
 			return false;
 		}
+	}
 	return true;
 }
 
@@ -330,6 +335,8 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 	for (size_t i = 0; i < d->explained.nr; i++)
 		add_range(&all, &n, d->explained.iv[i].start,
 			  d->explained.iv[i].end);
+	/* Both kernels mostly touch the same ranges: each is compared once. */
+	n = s2o_ranges_merge(all, n);
 	if (a->section) {
 		section_agrees(d, a, b, all, n, names, div);
 		free(all);

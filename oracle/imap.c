@@ -198,6 +198,30 @@ struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
 	return v;
 }
 
+void s2o_imap_cursor_at(struct s2o_imap_cursor *c, const struct s2o_imap *m,
+			uint64_t addr)
+{
+	c->m = m;
+	c->i = find(m, addr);
+}
+
+struct s2o_val s2o_imap_cursor_piece(struct s2o_imap_cursor *c, uint64_t addr,
+				     uint64_t *end)
+{
+	const struct s2o_imap *m = c->m;
+
+	while (c->i < m->nr && m->iv[c->i].end <= addr)
+		c->i++;
+	if (c->i < m->nr && m->iv[c->i].start <= addr) {
+		if (m->iv[c->i].end < *end)
+			*end = m->iv[c->i].end;
+		return val_at(&m->iv[c->i], addr);
+	}
+	if (c->i < m->nr && m->iv[c->i].start < *end)
+		*end = m->iv[c->i].start;
+	return (struct s2o_val){ .kind = S2O_UNMAPPED, .level = -1 };
+}
+
 void s2o_imap_each(const struct s2o_imap *m, uint64_t start, uint64_t end,
 		   s2o_imap_fn fn, void *arg)
 {

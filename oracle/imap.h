@@ -75,6 +75,22 @@ struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
 			      uint64_t *end);
 
 /*
+ * Looks up ascending addresses of one map, as checks walking several maps
+ * side by side do: each lookup moves on from the last instead of searching.
+ */
+struct s2o_imap_cursor {
+	const struct s2o_imap *m;
+	size_t i;		/* the first interval ending above the last addr */
+};
+
+/* A cursor at addr: lookups from there on. */
+void s2o_imap_cursor_at(struct s2o_imap_cursor *c, const struct s2o_imap *m,
+			uint64_t addr);
+/* As s2o_imap_piece(), for addr at or above the cursor's last. */
+struct s2o_val s2o_imap_cursor_piece(struct s2o_imap_cursor *c, uint64_t addr,
+				     uint64_t *end);
+
+/*
  * Calls fn on each piece of [start, end) in order, gaps included (as
  * S2O_UNMAPPED), each piece clipped to the range with its pa adjusted.
  */

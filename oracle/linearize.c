@@ -411,11 +411,11 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 
 	switch (o) {
 	case STOPPED:
-		if (!p->partial || !differ(&p->expect, &p->alt, p->start,
+		if (!p->partial || !differ(&p->expect, p->alt, p->start,
 					   p->end))
 			return false;
 		s2o_imap_copy(next, before);
-		s2o_imap_splice(next, hull[0], hull[1], &p->alt);
+		s2o_imap_splice(next, hull[0], hull[1], p->alt);
 		return true;
 	case PART_WAY:
 		/*
@@ -428,7 +428,7 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 			return false;
 		s2o_imap_copy(next, before);
 		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
-		return part_way(next, p, p->partial ? &p->alt : before,
+		return part_way(next, p, p->partial ? p->alt : before,
 				s->info->after);
 	case LOST:
 		if (op->kind != S2_OP_FAULT ||

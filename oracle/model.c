@@ -558,7 +558,6 @@ void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 	};
 
 	s2o_imap_clear(&p->expect);
-	s2o_imap_clear(&p->alt);
 	s2o_imap_clear(&p->torn);
 	p->partial = false;
 	p->start = UINT64_MAX;
@@ -567,8 +566,8 @@ void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 	s2o_model_hull(info, &lo, &hi);
 	s2o_imap_splice(&p->expect, lo, hi, info->before);
 	planners[info->op->kind](&m);
-	s2o_imap_splice(&p->alt, lo, hi,
-			p->partial ? info->before : &p->expect);
+	/* The model reads before only inside the hull, as checks do. */
+	p->alt = p->partial ? info->before : &p->expect;
 }
 
 /* --- judging ------------------------------------------------------------- */
@@ -592,16 +591,35 @@ struct verdict {
 	bool gone;	/* unmapped is allowed too: see break_leaf() */
 };
 
-/* The verdict at addr; *end is lowered to where it may change. */
-static void verdict_at(const struct s2o_plan *p, const struct s2o_opinfo *info,
-		       uint64_t addr, uint64_t *end, struct verdict *v)
-{
-	struct s2o_val torn = s2o_imap_piece(&p->torn, addr, end);
+/* The maps a verdict reads, walked up from one address. */
+struct verdicts {
+	struct s2o_imap_cursor torn, want, other, got;
+	bool gone, other_differs;	/* worth looking up, torn and other */
+};
 
-	v->want = s2o_imap_piece(&p->expect, addr, end);
-	v->other = s2o_imap_piece(&p->alt, addr, end);
-	v->got = s2o_imap_piece(info->after, addr, end);
-	v->gone = info->rc == -ENOMEM && torn.kind != S2O_UNMAPPED;
+static void verdicts_at(struct verdicts *c, const struct s2o_plan *p,
+			const struct s2o_opinfo *info, uint64_t addr)
+{
+	c->gone = info->rc == -ENOMEM;
+	c->other_differs = p->alt != &p->expect;
+	s2o_imap_cursor_at(&c->torn, &p->torn, addr);
+	s2o_imap_cursor_at(&c->want, &p->expect, addr);
+	s2o_imap_cursor_at(&c->other, p->alt, addr);
+	s2o_imap_cursor_at(&c->got, info->after, addr);
+}
+
+/* The verdict at addr; *end is lowered to where it may change. */
+static void verdict_at(struct verdicts *c, uint64_t addr, uint64_t *end,
+		       struct verdict *v)
+{
+	v->want = s2o_imap_cursor_piece(&c->want, addr, end);
+	v->other = c->other_differs ?
+			   s2o_imap_cursor_piece(&c->other, addr, end) :
+			   v->want;
+	v->got = s2o_imap_cursor_piece(&c->got, addr, end);
+	v->gone = c->gone &&
+		  s2o_imap_cursor_piece(&c->torn, addr, end).kind !=
+			  S2O_UNMAPPED;
 }
 
 static bool allowed(const struct verdict *v)
@@ -618,13 +636,15 @@ static bool find_mismatch(const struct s2o_plan *p,
 			  const struct s2o_opinfo *info, uint64_t start,
 			  uint64_t end, uint64_t *where)
 {
+	struct verdicts c;
 	uint64_t addr = start;
 
+	verdicts_at(&c, p, info, start);
 	while (addr < end) {
 		uint64_t next = end;
 		struct verdict v;
 
-		verdict_at(p, info, addr, &next, &v);
+		verdict_at(&c, addr, &next, &v);
 		if (!allowed(&v)) {
 			*where = addr;
 			return true;
@@ -642,11 +662,13 @@ static void report_mapping(const struct s2o_plan *p,
 	uint64_t end = UINT64_MAX;
 	const char *field, *same;
 	char a[64], b[64], c[64], more[96] = "";
+	struct verdicts at;
 	struct verdict v;
 	bool young, differs, gone;
 	int level = -1;
 
-	verdict_at(p, info, where, &end, &v);
+	verdicts_at(&at, p, info, where);
+	verdict_at(&at, where, &end, &v);
 	s2o_val_matches(&v.want, &v.got, &field);
 	young = !strcmp(field, "young");
 	differs = !s2o_val_matches(&v.want, &v.other, &same);
@@ -669,26 +691,43 @@ static void report_mapping(const struct s2o_plan *p,
 		   s2o_val_describe(&v.got, young, false, c, sizeof(c)));
 }
 
+/* The op's range and the touched ones, each address once, in order. */
+static size_t checked_ranges(const struct s2o_plan *p,
+			     const struct s2o_opinfo *info, uint64_t **out)
+{
+	static _Thread_local uint64_t *buf;
+	static _Thread_local size_t cap;
+	size_t n = info->nr_touched;
+
+	if (n + 1 > cap) {
+		cap = 2 * (n + 1);
+		buf = realloc(buf, 2 * cap * sizeof(*buf));
+		if (!buf)
+			abort();
+	}
+	memcpy(buf, info->touched, 2 * n * sizeof(*buf));
+	if (p->start < p->end) {
+		buf[2 * n] = p->start;
+		buf[2 * n + 1] = p->end;
+		n++;
+	}
+	*out = buf;
+	return s2o_ranges_merge(buf, n);
+}
+
 static void check_mapping(const struct s2o_plan *p,
 			  const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	const uint64_t *ranges = info->touched;
-	uint64_t where = UINT64_MAX, at;
-	size_t n = info->nr_touched;
+	uint64_t *ranges, where;
+	size_t n = checked_ranges(p, info, &ranges);
 
-	if (p->start < p->end)
-		find_mismatch(p, info, p->start, p->end, &where);
 	/* Sorted: the first range with a mismatch has the lowest one. */
-	for (size_t i = 0; i < n && ranges[2 * i] < where; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (find_mismatch(p, info, ranges[2 * i], ranges[2 * i + 1],
-				  &at)) {
-			if (at < where)
-				where = at;
-			break;
+				  &where)) {
+			report_mapping(p, info, r, where);
+			return;
 		}
-	}
-	if (where != UINT64_MAX)
-		report_mapping(p, info, r, where);
 }
 
 static void check_rc(const struct s2o_plan *p, const struct s2o_opinfo *info,

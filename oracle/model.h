@@ -12,7 +12,8 @@
 /* What the model allows of one op, given the mapping before it. */
 struct s2o_plan {
 	struct s2o_imap expect;	/* the primary outcome */
-	struct s2o_imap alt;	/* the other allowed one, or expect */
+	const struct s2o_imap *alt;	/* the other allowed one: expect, or
+					 * the mapping before if partial */
 	struct s2o_imap torn;	/* leaves a map walk broke: break_leaf() */
 	bool partial;		/* alt is the mapping before: the op may have
 				 * stopped part-way, each address old or new */

@@ -83,6 +83,11 @@ void s2o_view_build(struct s2o_imap *m, unsigned int ipa_bits);
 void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr);
 /* Those ranges, sorted and merged: (*out)[2i] start, [2i+1] end; free it. */
 size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out);
+/*
+ * Sorts nr ranges (r[2i] start, r[2i + 1] end) and merges those that
+ * overlap or meet, in place; returns how many are left.
+ */
+size_t s2o_ranges_merge(uint64_t *r, size_t nr);
 
 /* --- the checkers -------------------------------------------------------- */
 

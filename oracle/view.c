@@ -77,11 +77,29 @@ static int by_start(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
+size_t s2o_ranges_merge(uint64_t *r, size_t nr)
+{
+	size_t merged = 0;
+
+	s2o_sort(r, nr, 2 * sizeof(*r), by_start);
+	for (size_t i = 0; i < nr; i++) {
+		if (merged && r[2 * i] <= r[2 * merged - 1]) {
+			if (r[2 * i + 1] > r[2 * merged - 1])
+				r[2 * merged - 1] = r[2 * i + 1];
+			continue;
+		}
+		r[2 * merged] = r[2 * i];
+		r[2 * merged + 1] = r[2 * i + 1];
+		merged++;
+	}
+	return merged;
+}
+
 /* The IPA ranges an op's stores touched, sorted and merged, as pairs. */
 size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out)
 {
 	uint64_t *r = malloc(2 * (nr ? nr : 1) * sizeof(*r));
-	size_t n = 0, merged = 0;
+	size_t n = 0;
 
 	if (!r)
 		abort();
@@ -93,19 +111,8 @@ size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out)
 		r[2 * n + 1] = ev[i].ipa + s2_level_size(ev[i].level);
 		n++;
 	}
-	s2o_sort(r, n, 2 * sizeof(*r), by_start);
-	for (size_t i = 0; i < n; i++) {
-		if (merged && r[2 * i] <= r[2 * merged - 1]) {
-			if (r[2 * i + 1] > r[2 * merged - 1])
-				r[2 * merged - 1] = r[2 * i + 1];
-			continue;
-		}
-		r[2 * merged] = r[2 * i];
-		r[2 * merged + 1] = r[2 * i + 1];
-		merged++;
-	}
 	*out = r;
-	return merged;
+	return s2o_ranges_merge(r, n);
 }
 
 void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr)

@@ -145,20 +145,6 @@ static void collect_runtime(struct kernel_run *kr)
 	}
 }
 
-/* The same bug hit twice in one op (e.g. a WARN per entry) is one finding. */
-static bool repeated(const struct s2o_report *r, unsigned int i)
-{
-	char a[64], b[64];
-
-	s2o_signature(&r->findings[i], a, sizeof(a));
-	for (unsigned int j = 0; j < i; j++) {
-		s2o_signature(&r->findings[j], b, sizeof(b));
-		if (!strcmp(a, b))
-			return true;
-	}
-	return false;
-}
-
 /* Prints a kernel's findings of one op, and counts them. */
 static void report(struct run *run, const char *name, const char *api,
 		   const struct s2o_report *r, const struct s2o_opinfo *info)
@@ -171,8 +157,6 @@ static void report(struct run *run, const char *name, const char *api,
 		const struct s2o_finding *f = &r->findings[i];
 		const char *known;
 
-		if (repeated(r, i))
-			continue;
 		s2o_signature(f, sig, sizeof(sig));
 		known = s2o_known_finding(sig, api);
 		if (known) {

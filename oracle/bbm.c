@@ -67,6 +67,8 @@ struct bbm_page {
 struct s2o_bbm {
 	struct bbm_page **pages;	/* by PA, open addressing */
 	size_t nr_pages, cap;
+	struct bbm_page *last;		/* page_get()'s last: a walk stores
+					 * to one table page after another */
 	struct bbm_page **dirty;	/* the pages with slots */
 	size_t nr_dirty, cap_dirty;
 	size_t nr_unclean;		/* IU entries, over all pages */
@@ -134,6 +136,8 @@ static struct bbm_page *page_get(struct s2o_bbm *bbm, uint64_t pa)
 {
 	struct bbm_page **bucket;
 
+	if (bbm->last && bbm->last->pa == pa)
+		return bbm->last;
 	if (2 * (bbm->nr_pages + 1) > bbm->cap)
 		pages_grow(bbm);
 	bucket = page_bucket(bbm->pages, bbm->cap, pa);
@@ -142,6 +146,7 @@ static struct bbm_page *page_get(struct s2o_bbm *bbm, uint64_t pa)
 		(*bucket)->pa = pa;
 		bbm->nr_pages++;
 	}
+	bbm->last = *bucket;
 	return *bucket;
 }
 
@@ -847,6 +852,7 @@ static void forget_pages(struct s2o_bbm *bbm)
 	}
 	free(bbm->pages);
 	bbm->pages = NULL;
+	bbm->last = NULL;
 	bbm->nr_pages = 0;
 	bbm->cap = 0;
 }

@@ -401,11 +401,10 @@ static void require_cmo(struct lookup *lk, uint8_t kind, size_t i,
 	char name[48], size[32];
 	size_t from;
 
-	if (cmo_just_before(info, kind, i, l))
-		return;
 	x = index_of(lk);
 	from = window_start(x, i);
-	if (find_cmo(info, x, kind, from, i, l->pa, l->size) < i)
+	if (find_cmo(info, x, kind, from, i, l->pa, l->size) < i ||
+	    !s2o_report_wants(r, "cmo", l->level, cmo_field(kind)))
 		return;
 	leaf_name(l, name, sizeof(name));
 	s2_size_format(l->size, size);
@@ -431,6 +430,7 @@ static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 	const struct s2rt_event *ev = &info->events[i];
 	struct leaf l;
 	struct seen seen;
+	bool need_dcache, need_icache;
 
 	/* Invalid, owner and table entries, and Device/Normal-NC, need none. */
 	if (!known_level(ev->level) || !s2_desc_is_leaf(ev->c, ev->level) ||
@@ -438,11 +438,18 @@ static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 		return;
 	l = (struct leaf){ ev->level, ev->ipa, s2_desc_pa(ev->c),
 			   s2_level_size(ev->level), ev->c };
-	seen = seen_before(info, &l);
 	/* FWB: __clean_dcache_guest_page() is the host's no-op (§4). */
-	if (!seen.mapped && !has_fwb(info))
+	need_dcache = !has_fwb(info) &&
+		      !cmo_just_before(info, S2RT_EV_DCACHE, i, &l);
+	need_icache = executable(ev->c) &&
+		      !cmo_just_before(info, S2RT_EV_ICACHE, i, &l);
+	/* What the guest could reach before matters only without them. */
+	if (!need_dcache && !need_icache)
+		return;
+	seen = seen_before(info, &l);
+	if (need_dcache && !seen.mapped)
 		require_cmo(lk, S2RT_EV_DCACHE, i, &l, "installed", r);
-	if (executable(ev->c) && (!seen.exec || x_granted(ev)))
+	if (need_icache && (!seen.exec || x_granted(ev)))
 		require_cmo(lk, S2RT_EV_ICACHE, i, &l,
 			    seen.mapped ? "made executable" : "installed", r);
 }
@@ -496,7 +503,8 @@ static void check_target(struct lookup *lk, size_t i, struct s2o_report *r)
 	const struct s2rt_event *cmo = &lk->info->events[i];
 	char size[32];
 
-	if (names_leaf(lk, i, cmo->a, cmo->b))
+	if (names_leaf(lk, i, cmo->a, cmo->b) ||
+	    !s2o_report_wants(r, "cmo", size_level(cmo->b), "target"))
 		return;
 	s2_size_format(cmo->b, size);
 	s2o_report(r, "cmo", size_level(cmo->b), "target",

@@ -66,6 +66,14 @@ static inline void s2o_report_init(struct s2o_report *r,
 	r->nr = 0;
 }
 
+/*
+ * Would s2o_report() keep this finding?  Not past S2O_MAX_FINDINGS, nor
+ * when the report has one of the same signature (a WARN or a known
+ * finding once per entry is one finding): a checker can skip the wording.
+ */
+bool s2o_report_wants(const struct s2o_report *r, const char *check,
+		      int level, const char *field);
+
 void s2o_report(struct s2o_report *r, const char *check, int level,
 		const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

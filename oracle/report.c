@@ -11,13 +11,40 @@ static void copy_word(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "-");
 }
 
+/* Levels outside 0..3 are all "no level", as signatures spell them. */
+static bool same_level(int a, int b)
+{
+	bool known_a = a >= 0 && a <= 3, known_b = b >= 0 && b <= 3;
+
+	return known_a == known_b && (!known_a || a == b);
+}
+
+bool s2o_report_wants(const struct s2o_report *r, const char *check,
+		      int level, const char *field)
+{
+	if (r->nr == S2O_MAX_FINDINGS)
+		return false;
+	for (unsigned int i = 0; i < r->nr; i++) {
+		const struct s2o_finding *f = &r->findings[i];
+
+		/* As copy_word() cut them. */
+		if (same_level(f->level, level) &&
+		    !strncmp(f->check, check ? check : "-",
+			     sizeof(f->check) - 1) &&
+		    !strncmp(f->field, field ? field : "-",
+			     sizeof(f->field) - 1))
+			return false;
+	}
+	return true;
+}
+
 void s2o_report(struct s2o_report *r, const char *check, int level,
 		const char *field, const char *fmt, ...)
 {
 	struct s2o_finding *f;
 	va_list ap;
 
-	if (r->nr == S2O_MAX_FINDINGS)
+	if (!s2o_report_wants(r, check, level, field))
 		return;
 	f = &r->findings[r->nr++];
 	copy_word(f->check, sizeof(f->check), check);

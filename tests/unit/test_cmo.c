@@ -516,6 +516,69 @@ TEST(test_cmo_catches_flush_of_unmapped_range)
 	CHECK_EQ_U64(findings("target"), 1);
 }
 
+/* --- what the events next to a store cannot answer ---------------------- */
+
+/* More events than the checker looks at around a store or a CMO. */
+static void far_apart(void)
+{
+	for (int i = 0; i < 40; i++)
+		tlbi_ipa(IPA + SZ_2M, 3);
+}
+
+TEST(test_cmo_accepts_dcache_far_before_store)
+{
+	start(S2_OP_MAP, 0);
+	dcache(PA, SZ_2M);
+	far_apart();
+	store_l2(0, block(PA, false));
+	check();
+	CHECK_EQ_U64(rep.nr, 0);
+}
+
+TEST(test_cmo_catches_dcache_far_before_break)
+{
+	const struct s2o_finding *f;
+
+	start(S2_OP_MAP, 0);
+	map_before(IPA, SZ_2M, 4 * GIB, 2, S2_PROT_R | S2_PROT_W);
+	dcache(PA, SZ_2M);
+	far_apart();
+	store_l2(block(4 * GIB, false), S2_DESC_LOCKED);
+	far_apart();
+	store_l2(S2_DESC_LOCKED, block(PA, false));
+	check();
+	CHECK_EQ_U64(rep.nr, 1);
+	f = finding("dcache");
+	CHECK(f && strstr(f->msg, "before the entry was broken"));
+}
+
+TEST(test_cmo_catches_dcache_far_after_store)
+{
+	const struct s2o_finding *f;
+
+	start(S2_OP_MAP, 0);
+	store_l2(0, block(PA, false));
+	far_apart();
+	dcache(PA, SZ_2M);
+	check();
+	CHECK_EQ_U64(findings("dcache"), 1);
+	f = finding("dcache");
+	CHECK(f && strstr(f->msg, "one comes after the store"));
+}
+
+/* One finding per signature: a CMO misaimed per entry hides nothing else. */
+TEST(test_cmo_reports_repeated_target_once_and_the_rest)
+{
+	start(S2_OP_MAP, 0);
+	for (unsigned int i = 0; i < 2 * S2O_MAX_FINDINGS; i++)
+		dcache(PA + SZ_2M + i * SZ_4K, SZ_4K);
+	store_l2(0, block(PA, false));
+	check();
+	CHECK_EQ_U64(findings("target"), 1);
+	CHECK_EQ_U64(findings("dcache"), 1);
+	CHECK_EQ_U64(rep.nr, 2);
+}
+
 int main(void)
 {
 	s2o_imap_init(&before);
@@ -550,6 +613,11 @@ int main(void)
 	RUN(test_cmo_catches_unmap_clean_of_other_pa);
 	RUN(test_cmo_accepts_flush_of_mapped_leaves);
 	RUN(test_cmo_catches_flush_of_unmapped_range);
+
+	RUN(test_cmo_accepts_dcache_far_before_store);
+	RUN(test_cmo_catches_dcache_far_before_break);
+	RUN(test_cmo_catches_dcache_far_after_store);
+	RUN(test_cmo_reports_repeated_target_once_and_the_rest);
 
 	s2o_imap_free(&before);
 	s2o_imap_free(&after);

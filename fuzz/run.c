@@ -50,7 +50,7 @@ struct kernel_run {
 	size_t runtime_seen;	/* runtime findings already reported */
 	struct s2rt_table *tables;	/* strict runs: live table pages */
 	size_t cap_tables;
-	uint64_t *touched;		/* the op's touched ranges */
+	struct s2o_ranges touched;	/* the op's touched ranges */
 	struct s2o_opinfo info;
 	struct s2o_report report;
 };
@@ -279,15 +279,15 @@ static void take_events(struct run *run, struct kernel_run *kr)
 
 	kr->info.events = s2rt_events(&nr);
 	kr->info.nr_events = nr;
-	free(kr->touched);
-	kr->info.nr_touched = s2o_touched(kr->info.events, nr, &kr->touched);
-	kr->info.touched = kr->touched;
+	s2o_touched(kr->info.events, nr, &kr->touched);
+	kr->info.touched = kr->touched.r;
+	kr->info.nr_touched = kr->touched.nr;
 	if (!kr->info.op)
 		return;
 	if (run->opts->strict)
 		list_tables(kr);
 	/* after equals before outside what the op touched (finish_op()). */
-	s2o_view_update(&kr->after, kr->touched, kr->info.nr_touched);
+	s2o_view_update(&kr->after, kr->info.touched, kr->info.nr_touched);
 }
 
 /* Runs op (NULL: destroy) on one kernel and judges it alone. */
@@ -620,7 +620,7 @@ static void stop(struct kernel_run *kr)
 	s2o_imap_free(&kr->before);
 	s2o_imap_free(&kr->after);
 	free(kr->tables);
-	free(kr->touched);
+	s2o_ranges_free(&kr->touched);
 	s2rt_ctx_free(kr->ctx);
 }
 

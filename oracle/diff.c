@@ -19,6 +19,7 @@ struct s2o_diff {
 	bool strict;
 	bool raced;	/* a concurrent section ended differently */
 	struct s2o_imap explained;	/* kind MAPPED marks a range */
+	struct s2o_ranges compared;	/* the op's: kept for the next */
 };
 
 struct s2o_diff *s2o_diff_create(bool strict)
@@ -35,6 +36,7 @@ struct s2o_diff *s2o_diff_create(bool strict)
 void s2o_diff_free(struct s2o_diff *d)
 {
 	s2o_imap_free(&d->explained);
+	s2o_ranges_free(&d->compared);
 	free(d);
 }
 
@@ -250,19 +252,6 @@ static void compare_tables(const struct s2o_opinfo *a,
 	}
 }
 
-static void add_range(uint64_t **r, size_t *n, uint64_t start, uint64_t end)
-{
-	/* Room for powers of two: appending stays linear. */
-	if (!(*n & (*n - 1))) {
-		*r = realloc(*r, 4 * (*n ? *n : 1) * sizeof(**r));
-		if (!*r)
-			abort();
-	}
-	(*r)[2 * *n] = start;
-	(*r)[2 * *n + 1] = end;
-	(*n)++;
-}
-
 static bool op_has_range(const struct s2_op *op)
 {
 	return op && op->size && op->kind != S2_OP_MEMCACHE;
@@ -277,11 +266,12 @@ static bool op_has_range(const struct s2_op *op)
  * on every leaf the section touched, they are not compared again.
  */
 static bool section_agrees(struct s2o_diff *d, const struct s2o_opinfo *a,
-			   const struct s2o_opinfo *b, const uint64_t *all,
-			   size_t n, const char *names[2],
+			   const struct s2o_opinfo *b, const char *names[2],
 			   struct s2o_report *div)
 {
-	for (size_t i = 0; i < n; i++) {
+	const uint64_t *all = d->compared.r;
+
+	for (size_t i = 0; i < d->compared.nr; i++) {
 		struct s2o_imap_cursor ca, cb;
 
 		s2o_imap_cursor_at(&ca, a->after, all[2 * i]);
@@ -313,8 +303,7 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 		    bool excused, struct s2o_report *r,
 		    struct s2o_report *div)
 {
-	uint64_t *all = NULL;
-	size_t n = 0;
+	struct s2o_ranges *all = &d->compared;
 
 	if (d->raced)
 		return;
@@ -326,26 +315,25 @@ void s2o_diff_check(struct s2o_diff *d, const struct s2o_opinfo *a,
 			   s2o_rc_name(a->rc, rca, sizeof(rca)), names[1],
 			   s2o_rc_name(b->rc, rcb, sizeof(rcb)));
 	}
+	all->nr = 0;
 	for (size_t i = 0; i < a->nr_touched; i++)
-		add_range(&all, &n, a->touched[2 * i], a->touched[2 * i + 1]);
+		s2o_ranges_add(all, a->touched[2 * i], a->touched[2 * i + 1]);
 	for (size_t i = 0; i < b->nr_touched; i++)
-		add_range(&all, &n, b->touched[2 * i], b->touched[2 * i + 1]);
+		s2o_ranges_add(all, b->touched[2 * i], b->touched[2 * i + 1]);
 	if (op_has_range(a->op))
-		add_range(&all, &n, a->op->ipa, a->op->ipa + a->op->size);
+		s2o_ranges_add(all, a->op->ipa, a->op->ipa + a->op->size);
 	for (size_t i = 0; i < d->explained.nr; i++)
-		add_range(&all, &n, d->explained.iv[i].start,
-			  d->explained.iv[i].end);
+		s2o_ranges_add(all, d->explained.iv[i].start,
+			       d->explained.iv[i].end);
 	/* Both kernels mostly touch the same ranges: each is compared once. */
-	n = s2o_ranges_merge(all, n);
+	s2o_ranges_merge(all);
 	if (a->section) {
-		section_agrees(d, a, b, all, n, names, div);
-		free(all);
+		section_agrees(d, a, b, names, div);
 		return;
 	}
-	for (size_t i = 0; i < n && !r->nr; i++)
-		compare_range(d, a, b, all[2 * i], all[2 * i + 1], names,
+	for (size_t i = 0; i < all->nr && !r->nr; i++)
+		compare_range(d, a, b, all->r[2 * i], all->r[2 * i + 1], names,
 			      excused, r, div);
 	if (d->strict && !r->nr && !excused)
 		compare_tables(a, b, names, r);
-	free(all);
 }

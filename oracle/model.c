@@ -692,38 +692,30 @@ static void report_mapping(const struct s2o_plan *p,
 }
 
 /* The op's range and the touched ones, each address once, in order. */
-static size_t checked_ranges(const struct s2o_plan *p,
-			     const struct s2o_opinfo *info, uint64_t **out)
+static const struct s2o_ranges *checked_ranges(const struct s2o_plan *p,
+					       const struct s2o_opinfo *info)
 {
-	static _Thread_local uint64_t *buf;
-	static _Thread_local size_t cap;
-	size_t n = info->nr_touched;
+	static _Thread_local struct s2o_ranges rl;
 
-	if (n + 1 > cap) {
-		cap = 2 * (n + 1);
-		buf = realloc(buf, 2 * cap * sizeof(*buf));
-		if (!buf)
-			abort();
-	}
-	memcpy(buf, info->touched, 2 * n * sizeof(*buf));
-	if (p->start < p->end) {
-		buf[2 * n] = p->start;
-		buf[2 * n + 1] = p->end;
-		n++;
-	}
-	*out = buf;
-	return s2o_ranges_merge(buf, n);
+	rl.nr = 0;
+	for (size_t i = 0; i < info->nr_touched; i++)
+		s2o_ranges_add(&rl, info->touched[2 * i],
+			       info->touched[2 * i + 1]);
+	if (p->start < p->end)
+		s2o_ranges_add(&rl, p->start, p->end);
+	s2o_ranges_merge(&rl);
+	return &rl;
 }
 
 static void check_mapping(const struct s2o_plan *p,
 			  const struct s2o_opinfo *info, struct s2o_report *r)
 {
-	uint64_t *ranges, where;
-	size_t n = checked_ranges(p, info, &ranges);
+	const struct s2o_ranges *rl = checked_ranges(p, info);
+	uint64_t where;
 
 	/* Sorted: the first range with a mismatch has the lowest one. */
-	for (size_t i = 0; i < n; i++)
-		if (find_mismatch(p, info, ranges[2 * i], ranges[2 * i + 1],
+	for (size_t i = 0; i < rl->nr; i++)
+		if (find_mismatch(p, info, rl->r[2 * i], rl->r[2 * i + 1],
 				  &where)) {
 			report_mapping(p, info, r, where);
 			return;

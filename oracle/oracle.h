@@ -89,13 +89,20 @@ void s2o_signature(const struct s2o_finding *f, char *buf, size_t len);
 void s2o_view_build(struct s2o_imap *m, unsigned int ipa_bits);
 /* Walks again what the op's stores touched (s2o_touched() ranges). */
 void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr);
-/* Those ranges, sorted and merged: (*out)[2i] start, [2i+1] end; free it. */
-size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out);
-/*
- * Sorts nr ranges (r[2i] start, r[2i + 1] end) and merges those that
- * overlap or meet, in place; returns how many are left.
- */
-size_t s2o_ranges_merge(uint64_t *r, size_t nr);
+
+/* IPA ranges [r[2i], r[2i + 1]); nr = 0 empties a list, keeping its room. */
+struct s2o_ranges {
+	uint64_t *r;
+	size_t nr, cap;
+};
+
+void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end);
+/* Sorts the ranges, and merges those that overlap or meet. */
+void s2o_ranges_merge(struct s2o_ranges *rl);
+void s2o_ranges_free(struct s2o_ranges *rl);
+/* Those ranges, sorted and merged, in *out (emptied first). */
+void s2o_touched(const struct s2rt_event *ev, size_t nr,
+		 struct s2o_ranges *out);
 
 /* --- the checkers -------------------------------------------------------- */
 

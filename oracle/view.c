@@ -70,49 +70,17 @@ void s2o_view_build(struct s2o_imap *m, unsigned int ipa_bits)
 	refill(m, 0, 1ULL << ipa_bits);
 }
 
-static int by_start(const void *a, const void *b)
+/* The IPA ranges an op's stores touched, sorted and merged. */
+void s2o_touched(const struct s2rt_event *ev, size_t nr,
+		 struct s2o_ranges *out)
 {
-	const uint64_t *x = a, *y = b;
-
-	return x[0] < y[0] ? -1 : x[0] > y[0];
-}
-
-size_t s2o_ranges_merge(uint64_t *r, size_t nr)
-{
-	size_t merged = 0;
-
-	s2o_sort(r, nr, 2 * sizeof(*r), by_start);
-	for (size_t i = 0; i < nr; i++) {
-		if (merged && r[2 * i] <= r[2 * merged - 1]) {
-			if (r[2 * i + 1] > r[2 * merged - 1])
-				r[2 * merged - 1] = r[2 * i + 1];
-			continue;
-		}
-		r[2 * merged] = r[2 * i];
-		r[2 * merged + 1] = r[2 * i + 1];
-		merged++;
-	}
-	return merged;
-}
-
-/* The IPA ranges an op's stores touched, sorted and merged, as pairs. */
-size_t s2o_touched(const struct s2rt_event *ev, size_t nr, uint64_t **out)
-{
-	uint64_t *r = malloc(2 * (nr ? nr : 1) * sizeof(*r));
-	size_t n = 0;
-
-	if (!r)
-		abort();
-	for (size_t i = 0; i < nr; i++) {
-		if (ev[i].kind != S2RT_EV_STORE || ev[i].level < 0 ||
-		    ev[i].level > S2_LAST_LEVEL)
-			continue;
-		r[2 * n] = ev[i].ipa;
-		r[2 * n + 1] = ev[i].ipa + s2_level_size(ev[i].level);
-		n++;
-	}
-	*out = r;
-	return s2o_ranges_merge(r, n);
+	out->nr = 0;
+	for (size_t i = 0; i < nr; i++)
+		if (ev[i].kind == S2RT_EV_STORE && ev[i].level >= 0 &&
+		    ev[i].level <= S2_LAST_LEVEL)
+			s2o_ranges_add(out, ev[i].ipa,
+				       ev[i].ipa + s2_level_size(ev[i].level));
+	s2o_ranges_merge(out);
 }
 
 void s2o_view_update(struct s2o_imap *m, const uint64_t *touched, size_t nr)

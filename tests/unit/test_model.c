@@ -96,18 +96,17 @@ static void alloc_fail(void)
 /* Runs the model on op returning rc; the number of findings. */
 static unsigned int judge(struct s2_op op, int rc)
 {
-	uint64_t *touched;
+	static struct s2o_ranges touched;
 
 	cur_op = op;
 	info.op = &cur_op;
 	info.rc = rc;
 	/* What fuzz/run.c gives every checker along with the events. */
-	info.nr_touched = s2o_touched(info.events, info.nr_events, &touched);
-	info.touched = touched;
+	s2o_touched(info.events, info.nr_events, &touched);
+	info.touched = touched.r;
+	info.nr_touched = touched.nr;
 	report = (struct s2o_report){ .info = &info };
 	s2o_model_check(&info, &report);
-	free(touched);
-	info.touched = NULL;
 	return report.nr;
 }
 

@@ -97,6 +97,16 @@ static struct s2o_val val_at(const struct s2o_ival *iv, uint64_t addr)
 	return v;
 }
 
+/* The interval iv from addr on: its pa moves along. */
+static struct s2o_ival clip_start(struct s2o_ival iv, uint64_t addr)
+{
+	if (iv.start < addr) {
+		iv.v = val_at(&iv, addr);
+		iv.start = addr;
+	}
+	return iv;
+}
+
 void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		  const struct s2o_val *v)
 {
@@ -116,9 +126,7 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		keep |= 1;
 	}
 	if (first < last && m->iv[last - 1].end > end) {
-		tail = m->iv[last - 1];
-		tail.v = val_at(&tail, end);
-		tail.start = end;
+		tail = clip_start(m->iv[last - 1], end);
 		keep |= 2;
 	}
 	add = !!(keep & 1) + !!(keep & 2) + (v->kind != S2O_UNMAPPED);
@@ -139,37 +147,52 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 }
 
 /*
- * Replaces [start, end) of dst by what src holds there, with one move of
- * dst's tail: refilling a range of 262144 pages is linear, not quadratic.
+ * Replaces [start, end) of dst by what src holds there, with at most one
+ * move of dst's tail, and none when as many intervals go as come (an op
+ * mostly rewrites leaves one for one): the cost follows the intervals of
+ * the range, not those of the whole map.
  */
 void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
 		     const struct s2o_imap *src)
 {
-	size_t first = find(src, start), last = first, nr, at;
+	size_t first = find(src, start), last = first;
+	size_t gone = find(dst, start), kept = gone, add, at;
+	struct s2o_ival head, tail;
+	bool has_head, has_tail;
 
+	if (start >= end)
+		return;
 	while (last < src->nr && src->iv[last].start < end)
 		last++;
-	nr = last - first;
-	/* Clear the range, then open a gap of nr slots where it was. */
-	s2o_imap_set(dst, start, end, &(struct s2o_val){ 0 });
-	at = find(dst, start);
-	if (!nr)
-		return;
-	reserve(dst, dst->nr + nr);
-	memmove(&dst->iv[at + nr], &dst->iv[at],
-		(dst->nr - at) * sizeof(*dst->iv));
-	dst->nr += nr;
-	for (size_t i = 0; i < nr; i++) {
-		struct s2o_ival iv = src->iv[first + i];
+	while (kept < dst->nr && dst->iv[kept].start < end)
+		kept++;
+	/* [gone, kept) overlap the range; their outside parts survive. */
+	has_head = gone < kept && dst->iv[gone].start < start;
+	has_tail = gone < kept && dst->iv[kept - 1].end > end;
+	if (has_head) {
+		head = dst->iv[gone];
+		head.end = start;
+	}
+	if (has_tail)
+		tail = clip_start(dst->iv[kept - 1], end);
+	add = has_head + (last - first) + has_tail;
+	reserve(dst, dst->nr - (kept - gone) + add);
+	if (gone + add != kept)
+		memmove(&dst->iv[gone + add], &dst->iv[kept],
+			(dst->nr - kept) * sizeof(*dst->iv));
+	dst->nr = dst->nr - (kept - gone) + add;
+	at = gone;
+	if (has_head)
+		dst->iv[at++] = head;
+	for (size_t i = first; i < last; i++) {
+		struct s2o_ival iv = clip_start(src->iv[i], start);
 
-		if (iv.start < start) {
-			iv.v = val_at(&iv, start);
-			iv.start = start;
-		}
 		if (iv.end > end)
 			iv.end = end;
-		dst->iv[at + i] = iv;
+		dst->iv[at++] = iv;
 	}
+	if (has_tail)
+		dst->iv[at] = tail;
 }
 
 struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,

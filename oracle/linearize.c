@@ -386,7 +386,7 @@ static void plan(const struct search *s, const struct s2_op *op, int rc,
  * relax walked, the relax changes whatever leaf maps the IPA then (KVM's
  * user_mem_abort() has the same window between the fault and the walk).
  */
-static const struct s2o_imap *relaxed(struct search *s, unsigned int depth,
+static const struct s2o_plan *relaxed(struct search *s, unsigned int depth,
 				      const struct s2o_imap *before)
 {
 	const struct s2o_thread_op *t = &s->ops[s->path[depth].op];
@@ -398,7 +398,7 @@ static const struct s2o_imap *relaxed(struct search *s, unsigned int depth,
 	if (relax.prot & S2_PROT_DEVICE)
 		relax.prot &= ~S2_PROT_X;
 	plan(s, &relax, 0, false, before, &s->s->relax);
-	return &s->s->relax.expect;
+	return &s->s->relax;
 }
 
 static bool apply_outcome(struct search *s, unsigned int depth,
@@ -406,7 +406,6 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 {
 	const struct s2o_plan *p = &s->s->plan[depth];
 	const struct s2_op *op = s->ops[s->path[depth].op].op;
-	const uint64_t *hull = s->hull[s->path[depth].op];
 	struct s2o_imap *next = &s->s->state[depth + 1];
 
 	switch (o) {
@@ -415,7 +414,7 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 					   p->end))
 			return false;
 		s2o_imap_copy(next, before);
-		s2o_imap_splice(next, hull[0], hull[1], p->alt);
+		s2o_imap_splice(next, p->lo, p->hi, p->alt);
 		return true;
 	case PART_WAY:
 		/*
@@ -427,7 +426,7 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 		if (!p->partial && op->kind != S2_OP_FAULT)
 			return false;
 		s2o_imap_copy(next, before);
-		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
+		s2o_imap_splice(next, p->lo, p->hi, &p->expect);
 		return part_way(next, p, p->partial ? p->alt : before,
 				s->info->after);
 	case LOST:
@@ -440,12 +439,12 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 		if (op->kind != S2_OP_FAULT)
 			return false;
 		s2o_imap_copy(next, before);
-		s2o_imap_splice(next, hull[0], hull[1],
-				relaxed(s, depth, before));
+		p = relaxed(s, depth, before);
+		s2o_imap_splice(next, p->lo, p->hi, &p->expect);
 		return true;
 	default:	/* DONE */
 		s2o_imap_copy(next, before);
-		s2o_imap_splice(next, hull[0], hull[1], &p->expect);
+		s2o_imap_splice(next, p->lo, p->hi, &p->expect);
 		return true;
 	}
 }

@@ -187,15 +187,16 @@ static void edit_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 	cover(m, start, end);
 }
 
-/* The leaves at either end of [*start, *end), whole. */
-static void whole_leaves(const struct model *m, uint64_t *start, uint64_t *end)
+/* The leaves of before at either end of [*start, *end), whole. */
+static void whole_leaves(const struct s2o_imap *before, uint64_t *start,
+			 uint64_t *end)
 {
 	uint64_t s, e, lo = *start, hi = *end;
-	struct s2o_val v = s2o_imap_get(m->before, *start, &s, &e);
+	struct s2o_val v = s2o_imap_get(before, *start, &s, &e);
 
 	if (v.kind != S2O_UNMAPPED)
 		leaf_span(&v, &lo, &e);
-	v = s2o_imap_get(m->before, *end - 1, &s, &e);
+	v = s2o_imap_get(before, *end - 1, &s, &e);
 	if (v.kind != S2O_UNMAPPED)
 		leaf_span(&v, &s, &hi);
 	*start = lo;
@@ -207,7 +208,7 @@ static void edit_leaves(struct model *m, uint64_t start, uint64_t end)
 	cover(m, start, end);
 	/* Unmap removes every leaf it meets, whole: one edit, not one a leaf. */
 	if (m->op->kind == S2_OP_UNMAP) {
-		whole_leaves(m, &start, &end);
+		whole_leaves(m->before, &start, &end);
 		s2o_imap_set(&m->plan->expect, start, end, &unmapped);
 		cover(m, start, end);
 		return;
@@ -520,33 +521,53 @@ static void (*const planners[S2_OP_COUNT])(struct model *m) = {
 
 /* --- the plan ------------------------------------------------------------ */
 
-/*
- * What the model needs of the mapping before: the 1G slots the op's range
- * meets (no leaf is larger, so every leaf it overlaps is inside) and every
- * range its stores touched.  Copying only that keeps an op's cost apart from
- * the size of the rest of the mapping.
- */
-void s2o_model_hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
+/* [*lo, *hi) grown to the ranges the op's stores touched. */
+static void add_touched(const struct s2o_opinfo *info, uint64_t *lo,
+			uint64_t *hi)
 {
-	const struct s2_op *op = info->op;
-	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL);
 	const uint64_t *ranges = info->touched;
 	size_t n = info->nr_touched;
 
-	*lo = align_down(op->ipa, slot);
-	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
-			 slot) + slot;
 	if (n && ranges[0] < *lo)
 		*lo = ranges[0];
 	if (n && ranges[2 * n - 1] > *hi)
 		*hi = ranges[2 * n - 1];
 }
 
+/*
+ * The most an op can reach whatever the mapping: the 1G slots its range
+ * meets (no leaf is larger, so every leaf it overlaps is inside) and every
+ * range its stores touched.
+ */
+void s2o_model_hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi)
+{
+	const struct s2_op *op = info->op;
+	uint64_t slot = s2_level_size(S2O_MIN_BLOCK_LEVEL);
+
+	*lo = align_down(op->ipa, slot);
+	*hi = align_down(op->ipa + (op->size ? op->size : S2_PAGE_SIZE) - 1,
+			 slot) + slot;
+	add_touched(info, lo, hi);
+}
+
+/*
+ * What the op reaches on this mapping: its range, the leaves at either end
+ * whole (it may drop them whole), and every range its stores touched.
+ * Copying only that keeps an op's cost apart from the rest of the mapping,
+ * even of the rest of its 1G slot.
+ */
+static void plan_hull(const struct s2o_opinfo *info, uint64_t *lo,
+		      uint64_t *hi)
+{
+	s2o_op_range(info->op, lo, hi);
+	whole_leaves(info->before, lo, hi);
+	add_touched(info, lo, hi);
+}
+
 void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 		    struct s2o_plan *p)
 {
 	int start = start_level(info->ipa_bits);
-	uint64_t lo, hi;
 	struct model m = {
 		.info = info,
 		.op = info->op,
@@ -563,10 +584,10 @@ void s2o_model_plan(const struct s2o_opinfo *info, bool alloc_failed,
 	p->start = UINT64_MAX;
 	p->end = 0;
 	p->nr_rc = 0;
-	s2o_model_hull(info, &lo, &hi);
-	s2o_imap_splice(&p->expect, lo, hi, info->before);
+	plan_hull(info, &p->lo, &p->hi);
+	s2o_imap_splice(&p->expect, p->lo, p->hi, info->before);
 	planners[info->op->kind](&m);
-	/* The model reads before only inside the hull, as checks do. */
+	/* The model reads before only inside [lo, hi), as checks do. */
 	p->alt = p->partial ? info->before : &p->expect;
 }
 
@@ -696,14 +717,10 @@ static const struct s2o_ranges *checked_ranges(const struct s2o_plan *p,
 					       const struct s2o_opinfo *info)
 {
 	static _Thread_local struct s2o_ranges rl;
+	const uint64_t changed[2] = { p->start, p->end };
 
-	rl.nr = 0;
-	for (size_t i = 0; i < info->nr_touched; i++)
-		s2o_ranges_add(&rl, info->touched[2 * i],
-			       info->touched[2 * i + 1]);
-	if (p->start < p->end)
-		s2o_ranges_add(&rl, p->start, p->end);
-	s2o_ranges_merge(&rl);
+	s2o_ranges_union(&rl, info->touched, info->nr_touched, changed,
+			 p->start < p->end);
 	return &rl;
 }
 

@@ -18,13 +18,15 @@ struct s2o_plan {
 	bool partial;		/* alt is the mapping before: the op may have
 				 * stopped part-way, each address old or new */
 	uint64_t start, end;	/* every address the op may change */
+	uint64_t lo, hi;	/* outside, expect holds nothing: the op's
+				 * reach on this mapping, touched ranges too */
 	int rc[3];		/* the return codes allowed */
 	unsigned int nr_rc;
 };
 
 /*
- * The range outside which expect and alt hold nothing: the 1G slots of the
- * op's range and info->touched.  The model reads info->before only there.
+ * The most an op can reach whatever the mapping (a plan's [lo, hi) is
+ * inside): the 1G slots of its range, and info->touched.
  */
 void s2o_model_hull(const struct s2o_opinfo *info, uint64_t *lo, uint64_t *hi);
 

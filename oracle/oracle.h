@@ -99,6 +99,9 @@ struct s2o_ranges {
 void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end);
 /* Sorts the ranges, and merges those that overlap or meet. */
 void s2o_ranges_merge(struct s2o_ranges *rl);
+/* *out: the union of na ranges at a and nb at b, each list sorted. */
+void s2o_ranges_union(struct s2o_ranges *out, const uint64_t *a, size_t na,
+		      const uint64_t *b, size_t nb);
 void s2o_ranges_free(struct s2o_ranges *rl);
 /* Those ranges, sorted and merged, in *out (emptied first). */
 void s2o_touched(const struct s2rt_event *ev, size_t nr,

@@ -47,6 +47,22 @@ void s2o_ranges_merge(struct s2o_ranges *rl)
 	rl->nr = merged;
 }
 
+void s2o_ranges_union(struct s2o_ranges *out, const uint64_t *a, size_t na,
+		      const uint64_t *b, size_t nb)
+{
+	size_t i = 0, j = 0;
+
+	out->nr = 0;
+	while (i < na || j < nb) {
+		const uint64_t *r = j == nb || (i < na && a[2 * i] <= b[2 * j]) ?
+					    &a[2 * i++] : &b[2 * j++];
+
+		s2o_ranges_add(out, r[0], r[1]);
+	}
+	/* Sorted already: merging is one pass. */
+	s2o_ranges_merge(out);
+}
+
 void s2o_ranges_free(struct s2o_ranges *rl)
 {
 	free(rl->r);

@@ -76,19 +76,21 @@ static void walk_page(long idx, const struct walk *w)
 	const uint64_t *entries = s2rt_page_va(pool, idx);
 	uint64_t size = s2_level_size(page->level);
 	uint64_t table_pa = s2rt_page_pa(idx);
-	unsigned int first = 0, last = S2_ENTRIES_PER_TABLE - 1;
+	unsigned int first = 0, last = S2_ENTRIES_PER_TABLE - 1, seen = 0;
 
 	if (w->start > page->ipa)
 		first = (w->start - page->ipa) / size;
 	if (w->end - 1 < page->ipa + S2_ENTRIES_PER_TABLE * size - 1)
 		last = (w->end - 1 - page->ipa) / size;
-	for (unsigned int i = first; i <= last && page->nonzero; i++) {
+	/* Past the page's last non-zero entry, the rest is empty. */
+	for (unsigned int i = first; i <= last && seen < page->nonzero; i++) {
 		struct s2_entry e;
 		long child;
 
 		/* Most of a range's entries are empty: skip them first. */
 		if (!entries[i])
 			continue;
+		seen++;
 		e = (struct s2_entry){
 			.level = page->level,
 			.ipa = page->ipa + i * size,

@@ -503,8 +503,9 @@ static void check_target(struct lookup *lk, size_t i, struct s2o_report *r)
 	const struct s2rt_event *cmo = &lk->info->events[i];
 	char size[32];
 
-	if (names_leaf(lk, i, cmo->a, cmo->b) ||
-	    !s2o_report_wants(r, "cmo", size_level(cmo->b), "target"))
+	/* Found already (6.1's set_owner, once an entry): no need to look. */
+	if (!s2o_report_wants(r, "cmo", size_level(cmo->b), "target") ||
+	    names_leaf(lk, i, cmo->a, cmo->b))
 		return;
 	s2_size_format(cmo->b, size);
 	s2o_report(r, "cmo", size_level(cmo->b), "target",

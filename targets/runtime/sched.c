@@ -10,6 +10,11 @@
  * for bit.  Real threads (rather than coroutines) keep the sanitizers'
  * view of stacks exact, and let free-running mode, where the baton is never
  * taken and ThreadSanitizer watches, share all of this.
+ *
+ * The deterministic threads outlive their section, parked until the baton
+ * comes back to them, and each waits on its own condition variable: a
+ * section used to spend most of its time creating threads and waking every
+ * one at each switch.  Free-running threads are made for their section.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -22,7 +27,8 @@ enum thread_state { T_IDLE, T_RUNNABLE, T_BLOCKED, T_DONE };
 
 struct sched {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv[S2RT_THREAD_SLOTS];	/* each thread's, 0 the caller's */
+	unsigned int workers;	/* deterministic threads 1..workers exist */
 	unsigned int current;	/* the thread holding the baton */
 	unsigned int nr;	/* threads 1..nr take part */
 	uint8_t state[S2RT_THREAD_SLOTS];
@@ -39,7 +45,6 @@ struct sched {
 
 static struct sched sched = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
-	.cv = PTHREAD_COND_INITIALIZER,
 	.free_lock = PTHREAD_RWLOCK_INITIALIZER,
 };
 
@@ -164,13 +169,19 @@ static unsigned int pick(unsigned int cur)
 
 /* --- the baton ----------------------------------------------------------- */
 
+/* Called with sched.mu held: the baton to next (0: the section is over). */
+static void hand_to(unsigned int next)
+{
+	sched.current = next;
+	pthread_cond_signal(&sched.cv[next]);
+}
+
 /* Called with sched.mu held: hand the baton on, wait for it back. */
 static void switch_to(unsigned int next)
 {
-	sched.current = next;
-	pthread_cond_broadcast(&sched.cv);
+	hand_to(next);
 	while (sched.current != self)
-		pthread_cond_wait(&sched.cv, &sched.mu);
+		pthread_cond_wait(&sched.cv[self], &sched.mu);
 }
 
 void s2rt_yield(void)
@@ -188,39 +199,89 @@ void s2rt_yield(void)
 	pthread_mutex_unlock(&sched.mu);
 }
 
-static void *thread_main(void *p)
+/* A deterministic thread: its ops of each section it takes part in. */
+static void *worker_main(void *p)
 {
 	unsigned int t = (unsigned int)(uintptr_t)p;
 
 	self = t;
-	if (free_running) {
-		/* Racing only if they overlap: none may finish before the rest start. */
-		pthread_barrier_wait(&sched.start);
+	pthread_mutex_lock(&sched.mu);
+	for (;;) {
+		while (sched.current != t)
+			pthread_cond_wait(&sched.cv[t], &sched.mu);
+		pthread_mutex_unlock(&sched.mu);
 		sched.fn(t, sched.arg);
-		return NULL;
+		pthread_mutex_lock(&sched.mu);
+		sched.state[t] = T_DONE;
+		hand_to(pick(t));
 	}
-	pthread_mutex_lock(&sched.mu);
-	while (sched.current != t)
-		pthread_cond_wait(&sched.cv, &sched.mu);
-	pthread_mutex_unlock(&sched.mu);
-	sched.fn(t, sched.arg);
-	pthread_mutex_lock(&sched.mu);
-	sched.state[t] = T_DONE;
-	sched.current = pick(t);
-	pthread_cond_broadcast(&sched.cv);
-	pthread_mutex_unlock(&sched.mu);
 	return NULL;
+}
+
+/* Threads 1..nr exist, parked: made on the first section that needs them. */
+static int start_workers(unsigned int nr)
+{
+	if (!sched.workers)
+		for (unsigned int t = 0; t < S2RT_THREAD_SLOTS; t++)
+			if (pthread_cond_init(&sched.cv[t], NULL))
+				abort();
+	for (; sched.workers < nr; sched.workers++) {
+		pthread_t tid;
+
+		if (pthread_create(&tid, NULL, worker_main,
+				   (void *)(uintptr_t)(sched.workers + 1)))
+			return -1;
+		pthread_detach(tid);
+	}
+	return 0;
+}
+
+static void run_workers(void)
+{
+	pthread_mutex_lock(&sched.mu);
+	hand_to(pick(0));
+	while (sched.current)
+		pthread_cond_wait(&sched.cv[0], &sched.mu);
+	pthread_mutex_unlock(&sched.mu);
+}
+
+static void *free_main(void *p)
+{
+	unsigned int t = (unsigned int)(uintptr_t)p;
+
+	self = t;
+	/* Racing only if they overlap: none may finish before the rest start. */
+	pthread_barrier_wait(&sched.start);
+	sched.fn(t, sched.arg);
+	return NULL;
+}
+
+static int run_free(unsigned int nr)
+{
+	pthread_t tid[S2RT_THREAD_SLOTS];
+
+	if (pthread_barrier_init(&sched.start, NULL, nr))
+		return -1;
+	for (unsigned int t = 1; t <= nr; t++)
+		/* One that could not start leaves the others waiting. */
+		if (pthread_create(&tid[t], NULL, free_main,
+				   (void *)(uintptr_t)t))
+			abort();
+	for (unsigned int t = 1; t <= nr; t++)
+		pthread_join(tid[t], NULL);
+	pthread_barrier_destroy(&sched.start);
+	return 0;
 }
 
 int s2rt_threads_run(unsigned int nr, bool free_run, s2rt_thread_fn fn,
 		     void *arg, struct s2rt_schedule *s)
 {
-	pthread_t tid[S2RT_THREAD_SLOTS];
-	unsigned int started = 0;
 	int rc = 0;
 
 	if (nr > S2RT_MAX_THREADS)
 		nr = S2RT_MAX_THREADS;
+	if (!free_run && start_workers(nr))
+		return -1;
 	sched.nr = nr;
 	sched.fn = fn;
 	sched.arg = arg;
@@ -232,34 +293,11 @@ int s2rt_threads_run(unsigned int nr, bool free_run, s2rt_thread_fn fn,
 		sched.state[t] = T_RUNNABLE;
 	free_running = free_run;
 	threads_live = !free_run;
-	sched.current = 0;
 	s2rt_yields = threads_live || probe_fn;
-	if (free_run && pthread_barrier_init(&sched.start, NULL, nr))
-		return -1;
-	for (unsigned int t = 1; t <= nr; t++, started++)
-		if (pthread_create(&tid[t], NULL, thread_main,
-				   (void *)(uintptr_t)t)) {
-			rc = -1;
-			break;
-		}
-	/* A free-running thread that could not start leaves the others waiting. */
-	if (free_run && started < nr)
-		abort();
-	if (!free_run) {
-		pthread_mutex_lock(&sched.mu);
-		/* A thread that failed to start never runs: nothing else will. */
-		for (unsigned int t = started + 1; t <= nr; t++)
-			sched.state[t] = T_DONE;
-		sched.current = pick(0);
-		pthread_cond_broadcast(&sched.cv);
-		while (sched.current)
-			pthread_cond_wait(&sched.cv, &sched.mu);
-		pthread_mutex_unlock(&sched.mu);
-	}
-	for (unsigned int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
 	if (free_run)
-		pthread_barrier_destroy(&sched.start);
+		rc = run_free(nr);
+	else
+		run_workers();
 	threads_live = false;
 	free_running = false;
 	s2rt_yields = probe_fn;

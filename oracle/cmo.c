@@ -493,6 +493,17 @@ static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa,
 		return false;
 	if (leaf_stored_nearby(lk->info, i, pa, level))
 		return true;
+	/*
+	 * A miss is reported once a signature (check_target()): outside a
+	 * flush, one scan of the op's stores answers it for less than
+	 * building the index would cost.
+	 */
+	if (lk->info->op && lk->info->op->kind != S2_OP_FLUSH) {
+		for (size_t j = 0; j < lk->info->nr_events; j++)
+			if (stores_leaf(&lk->info->events[j], pa, level))
+				return true;
+		return false;
+	}
 	x = index_of(lk);
 	return live(&x->leaves, table_slot(&x->leaves, leaf_key(pa, level)));
 }

@@ -115,6 +115,13 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 
 	if (start >= end)
 		return;
+	/* Past the last interval, as a walk refilling a range goes. */
+	if (v->kind != S2O_UNMAPPED &&
+	    (!m->nr || m->iv[m->nr - 1].end <= start)) {
+		reserve(m, m->nr + 1);
+		m->iv[m->nr++] = (struct s2o_ival){ start, end, *v };
+		return;
+	}
 	first = find(m, start);
 	last = first;
 	while (last < m->nr && m->iv[last].start < end)

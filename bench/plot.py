@@ -30,7 +30,7 @@ def harness(res, out_dir):
               res["address"]["generated harness execs"]]
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.bar(labels, values, color=["#999999", "#3366aa", "#aa5533"])
-    ax.set_ylabel("executions per CPU-second (16-op sequences)")
+    ax.set_ylabel("executions per CPU-second (generated 16-op sequences)")
     ax.set_title("ratio harness/bare: "
                  f"{res['none']['generated ratio']:.3f}")
     save(fig, out_dir, "harness.png")

@@ -551,6 +551,8 @@ static void report(const struct search *s, struct s2o_report *r)
 	size_t room = sizeof(r->findings[0].msg) - strlen(s->why) - 64;
 	char order[320], text[96];
 	size_t n = 0, len = room < sizeof(order) ? room : sizeof(order);
+	const struct s2o_opinfo *section = r->info;
+	struct s2o_opinfo blamed;
 
 	order[0] = '\0';
 	for (unsigned int i = 0; i < s->best_len && n < len; i++) {
@@ -562,13 +564,14 @@ static void report(const struct search *s, struct s2o_report *r)
 			      s2_op_text(NULL, t->op, text, sizeof(text)),
 			      more ? more : "");
 	}
+	/* A report names its opinfo's op: here the op the verdict is about. */
+	blamed = *section;
+	blamed.op = s->blame;
+	r->info = &blamed;
 	s2o_report(r, "linear", s->level, s->field,
 		   "no serialization of %u ops explains the section: %s: %s",
 		   s->nr, order, s->why);
-	if (r->nr)
-		snprintf(r->findings[r->nr - 1].op,
-			 sizeof(r->findings[0].op), "%s",
-			 s2_op_name(s->blame->kind));
+	r->info = section;
 }
 
 void s2o_linearizability_check(const struct s2o_opinfo *info,

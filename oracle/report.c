@@ -11,12 +11,29 @@ static void copy_word(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src ? src : "-");
 }
 
-/* Levels outside 0..3 are all "no level", as signatures spell them. */
+/* Is kept, a word copy_word() cut to len, the copy of word? */
+static bool same_word(const char *kept, size_t len, const char *word)
+{
+	return !strncmp(kept, word ? word : "-", len - 1);
+}
+
+/* The op a report's findings name: its opinfo's. */
+static const char *op_word(const struct s2o_report *r)
+{
+	return r->info && r->info->op ? s2_op_name(r->info->op->kind) :
+					"destroy";
+}
+
+/* Signatures spell levels 0..3; any other is "no level". */
+static bool signed_level(int level)
+{
+	return level >= 0 && level <= 3;
+}
+
 static bool same_level(int a, int b)
 {
-	bool known_a = a >= 0 && a <= 3, known_b = b >= 0 && b <= 3;
-
-	return known_a == known_b && (!known_a || a == b);
+	return signed_level(a) == signed_level(b) &&
+	       (!signed_level(a) || a == b);
 }
 
 bool s2o_report_wants(const struct s2o_report *r, const char *check,
@@ -27,12 +44,10 @@ bool s2o_report_wants(const struct s2o_report *r, const char *check,
 	for (unsigned int i = 0; i < r->nr; i++) {
 		const struct s2o_finding *f = &r->findings[i];
 
-		/* As copy_word() cut them. */
 		if (same_level(f->level, level) &&
-		    !strncmp(f->check, check ? check : "-",
-			     sizeof(f->check) - 1) &&
-		    !strncmp(f->field, field ? field : "-",
-			     sizeof(f->field) - 1))
+		    same_word(f->check, sizeof(f->check), check) &&
+		    same_word(f->op, sizeof(f->op), op_word(r)) &&
+		    same_word(f->field, sizeof(f->field), field))
 			return false;
 	}
 	return true;
@@ -48,9 +63,7 @@ void s2o_report(struct s2o_report *r, const char *check, int level,
 		return;
 	f = &r->findings[r->nr++];
 	copy_word(f->check, sizeof(f->check), check);
-	copy_word(f->op, sizeof(f->op),
-		  r->info && r->info->op ? s2_op_name(r->info->op->kind) :
-					   "destroy");
+	copy_word(f->op, sizeof(f->op), op_word(r));
 	f->level = level;
 	copy_word(f->field, sizeof(f->field), field);
 	va_start(ap, fmt);
@@ -64,7 +77,7 @@ void s2o_report(struct s2o_report *r, const char *check, int level,
  */
 void s2o_signature(const struct s2o_finding *f, char *buf, size_t len)
 {
-	if (f->level >= 0 && f->level <= 3)
+	if (signed_level(f->level))
 		snprintf(buf, len, "%s-%s-L%d-%s", f->check, f->op, f->level,
 			 f->field);
 	else

@@ -328,17 +328,16 @@ static void split_to_pages(struct s2o_imap *next, const struct s2_op *op)
 	uint64_t addr = op->ipa, stop = op->ipa + op->size;
 
 	while (addr < stop) {
-		uint64_t s, e, size;
+		uint64_t s, e;
 		struct s2o_val v = s2o_imap_get(next, addr, &s, &e);
 
 		if (v.kind != S2O_MAPPED || v.level == S2_LAST_LEVEL) {
 			addr = e;
 			continue;
 		}
-		size = s2_level_size(v.level);
-		s = addr & ~(size - 1);
-		e = s + size;
-		v.pa -= addr - s;
+		s = addr;
+		e = addr + S2_PAGE_SIZE;
+		v = s2o_leaf_span(&v, &s, &e);
 		v.level = S2_LAST_LEVEL;
 		s2o_imap_set(next, s, e, &v);
 		addr = e;

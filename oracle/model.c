@@ -113,13 +113,8 @@ static void cover(struct model *m, uint64_t start, uint64_t end)
 		m->plan->end = end;
 }
 
-/*
- * The leaves holding the piece [*start, *end) of the mapping before, v being
- * its value at *start: an interval may be a clipped part of a leaf (view.c
- * walks again only what stores touched), so the extent comes from the level.
- */
-static struct s2o_val leaf_span(const struct s2o_val *v, uint64_t *start,
-				uint64_t *end)
+struct s2o_val s2o_leaf_span(const struct s2o_val *v, uint64_t *start,
+			     uint64_t *end)
 {
 	uint64_t size = s2_level_size(v->level);
 	struct s2o_val leaf = *v;
@@ -181,7 +176,7 @@ static void edit_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 
 	if (v->kind == S2O_UNMAPPED)
 		return;
-	leaf = leaf_span(v, &start, &end);
+	leaf = s2o_leaf_span(v, &start, &end);
 	edit_leaf(m, &leaf);
 	s2o_imap_set(&m->plan->expect, start, end, &leaf);
 	cover(m, start, end);
@@ -195,10 +190,10 @@ static void whole_leaves(const struct s2o_imap *before, uint64_t *start,
 	struct s2o_val v = s2o_imap_get(before, *start, &s, &e);
 
 	if (v.kind != S2O_UNMAPPED)
-		leaf_span(&v, &lo, &e);
+		s2o_leaf_span(&v, &lo, &e);
 	v = s2o_imap_get(before, *end - 1, &s, &e);
 	if (v.kind != S2O_UNMAPPED)
-		leaf_span(&v, &s, &hi);
+		s2o_leaf_span(&v, &s, &hi);
 	*start = lo;
 	*end = hi;
 }
@@ -325,7 +320,7 @@ static void break_leaf(uint64_t start, uint64_t end, const struct s2o_val *v,
 
 	if (v->kind == S2O_UNMAPPED)
 		return;
-	leaf = leaf_span(v, &start, &end);
+	leaf = s2o_leaf_span(v, &start, &end);
 	if (start >= w->start && end <= w->end &&
 	    leaf.level >= chunk_level(r->m, w, start))
 		return;

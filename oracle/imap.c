@@ -64,8 +64,9 @@ static bool is_first_after(const struct s2o_imap *m, size_t i, uint64_t addr)
 static size_t find(const struct s2o_imap *m, uint64_t addr)
 {
 	/*
-	 * Checkers look addresses up in ascending order, piece after piece:
-	 * the last answer, or the one after it, is usually right.  The hint
+	 * Edits and lookups mostly come in ascending order, leaf after leaf
+	 * (walks of several maps side by side use cursors instead): the last
+	 * answer, or the one after it, is usually right.  The hint
 	 * is a cache, not part of the map's value, hence the cast.
 	 */
 	size_t *hint = (size_t *)&m->hint;
@@ -215,17 +216,6 @@ struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 	*start = i ? m->iv[i - 1].end : 0;
 	*end = i < m->nr ? m->iv[i].start : UINT64_MAX;
 	return (struct s2o_val){ .kind = S2O_UNMAPPED, .level = -1 };
-}
-
-struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
-			      uint64_t *end)
-{
-	uint64_t s, e;
-	struct s2o_val v = s2o_imap_get(m, addr, &s, &e);
-
-	if (e < *end)
-		*end = e;
-	return v;
 }
 
 void s2o_imap_cursor_at(struct s2o_imap_cursor *c, const struct s2o_imap *m,

@@ -68,13 +68,6 @@ void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
 struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,
 			    uint64_t *start, uint64_t *end);
 /*
- * The value at addr, *end lowered to where it may change: walking several
- * maps side by side, piece by piece.
- */
-struct s2o_val s2o_imap_piece(const struct s2o_imap *m, uint64_t addr,
-			      uint64_t *end);
-
-/*
  * Looks up ascending addresses of one map, as checks walking several maps
  * side by side do: each lookup moves on from the last instead of searching.
  */
@@ -86,7 +79,10 @@ struct s2o_imap_cursor {
 /* A cursor at addr: lookups from there on. */
 void s2o_imap_cursor_at(struct s2o_imap_cursor *c, const struct s2o_imap *m,
 			uint64_t addr);
-/* As s2o_imap_piece(), for addr at or above the cursor's last. */
+/*
+ * The value at addr, at or above the cursor's last, and *end lowered to
+ * where it may change: walking several maps side by side, piece by piece.
+ */
 struct s2o_val s2o_imap_cursor_piece(struct s2o_imap_cursor *c, uint64_t addr,
 				     uint64_t *end);
 

@@ -89,12 +89,16 @@ static bool same_leaf(const struct s2o_val *v, const struct s2o_val *w)
 static bool differ(const struct s2o_imap *a, const struct s2o_imap *b,
 		   uint64_t start, uint64_t end)
 {
+	struct s2o_imap_cursor ca, cb;
+
+	s2o_imap_cursor_at(&ca, a, start);
+	s2o_imap_cursor_at(&cb, b, start);
 	for (uint64_t addr = start, next; addr < end; addr = next) {
 		struct s2o_val va, vb;
 
 		next = end;
-		va = s2o_imap_piece(a, addr, &next);
-		vb = s2o_imap_piece(b, addr, &next);
+		va = s2o_imap_cursor_piece(&ca, addr, &next);
+		vb = s2o_imap_cursor_piece(&cb, addr, &next);
 		if (!same_leaf(&va, &vb))
 			return true;
 	}
@@ -200,10 +204,10 @@ static const struct s2_op *blame(const struct search *s, uint64_t where)
 
 static void mapping_failed(struct search *s, uint64_t where)
 {
-	const struct s2o_imap *end = &s->s->state[s->nr];
-	uint64_t next = UINT64_MAX;
-	struct s2o_val want = s2o_imap_piece(end, where, &next);
-	struct s2o_val got = s2o_imap_piece(s->info->after, where, &next);
+	uint64_t start, end;
+	struct s2o_val want = s2o_imap_get(&s->s->state[s->nr], where, &start,
+					   &end);
+	struct s2o_val got = s2o_imap_get(s->info->after, where, &start, &end);
 	const char *field;
 	char a[64], b[64];
 	bool young;
@@ -233,14 +237,17 @@ static uint64_t first_mismatch(const struct s2o_imap *m,
 			       const struct s2o_imap *after, uint64_t start,
 			       uint64_t end)
 {
+	struct s2o_imap_cursor cm, ca;
 	const char *field;
 
+	s2o_imap_cursor_at(&cm, m, start);
+	s2o_imap_cursor_at(&ca, after, start);
 	for (uint64_t addr = start, next; addr < end; addr = next) {
 		struct s2o_val want, got;
 
 		next = end;
-		want = s2o_imap_piece(m, addr, &next);
-		got = s2o_imap_piece(after, addr, &next);
+		want = s2o_imap_cursor_piece(&cm, addr, &next);
+		got = s2o_imap_cursor_piece(&ca, addr, &next);
 		if (!s2o_val_matches(&want, &got, &field))
 			return addr;
 	}
@@ -298,15 +305,19 @@ static bool part_way(struct s2o_imap *next, const struct s2o_plan *p,
 		     const struct s2o_imap *other_map,
 		     const struct s2o_imap *after)
 {
+	struct s2o_imap_cursor cw, co, cg;
 	bool mixed = false;
 
+	s2o_imap_cursor_at(&cw, &p->expect, p->start);
+	s2o_imap_cursor_at(&co, other_map, p->start);
+	s2o_imap_cursor_at(&cg, after, p->start);
 	for (uint64_t addr = p->start, end; addr < p->end; addr = end) {
 		struct s2o_val want, other, got;
 
 		end = p->end;
-		want = s2o_imap_piece(&p->expect, addr, &end);
-		other = s2o_imap_piece(other_map, addr, &end);
-		got = s2o_imap_piece(after, addr, &end);
+		want = s2o_imap_cursor_piece(&cw, addr, &end);
+		other = s2o_imap_cursor_piece(&co, addr, &end);
+		got = s2o_imap_cursor_piece(&cg, addr, &end);
 		if (still_there(&want, &got) || same_leaf(&want, &other))
 			continue;
 		s2o_imap_set(next, addr, end, &other);

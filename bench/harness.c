@@ -13,7 +13,6 @@
  * Usage: harness [--file FILE] [NR_SEQS [NR_OPS]].  Prints execs/s of each
  * and ops/s, and "ratio harness/bare: X".
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,18 +48,11 @@ static void make_seq(struct s2_seq *seq, uint64_t seed, unsigned int nr)
 static void read_seq(const char *path, struct s2_seq *seq)
 {
 	char err[256];
-	size_t len;
-	char *text = s2_read_file(path, &len);
 
-	if (!text) {
-		fprintf(stderr, "harness: %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	if (s2_seq_parse(text, path, seq, err, sizeof(err))) {
+	if (s2_seq_read(path, seq, err, sizeof(err))) {
 		fprintf(stderr, "harness: %s\n", err);
 		exit(2);
 	}
-	free(text);
 }
 
 static void usage(void)

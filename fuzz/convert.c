@@ -17,20 +17,13 @@ static struct s2_seq seq;
 /* Reads and parses a text reproducer into seq; says why not on stderr. */
 static int parse(const char *text_path)
 {
-	char *text = s2_read_file(text_path, NULL);
 	char err[256];
-	int rc = 0;
 
-	if (!text) {
-		fprintf(stderr, "%s: %s\n", text_path, strerror(errno));
+	if (s2_seq_read(text_path, &seq, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (s2_seq_parse(text, text_path, &seq, err, sizeof(err))) {
-		fprintf(stderr, "%s\n", err);
-		rc = 2;
-	}
-	free(text);
-	return rc;
+	return 0;
 }
 
 static int to_binary(const char *text_path, const char *out_path)

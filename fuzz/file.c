@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "file.h"
+#include "seq.h"
 
 char *s2_read_file(const char *path, size_t *size)
 {
@@ -31,4 +34,19 @@ char *s2_read_file(const char *path, size_t *size)
 	if (size)
 		*size = len;
 	return buf;
+}
+
+int s2_seq_read(const char *path, struct s2_seq *seq, char *err,
+		size_t errlen)
+{
+	char *text = s2_read_file(path, NULL);
+	int rc;
+
+	if (!text) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = s2_seq_parse(text, path, seq, err, errlen);
+	free(text);
+	return rc;
 }

@@ -10,4 +10,13 @@
  */
 char *s2_read_file(const char *path, size_t *size);
 
+struct s2_seq;
+/*
+ * Reads and parses the text reproducer at path into seq.  On failure
+ * returns -1 with one line saying why in err ("path: No such file or
+ * directory", "path:3: ...", no trailing newline).
+ */
+int s2_seq_read(const char *path, struct s2_seq *seq, char *err,
+		size_t errlen);
+
 #endif /* S2FUZZ_FILE_H */

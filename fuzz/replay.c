@@ -55,14 +55,13 @@ static void usage(FILE *out)
 static struct s2_seq *parse_file(const char *path, unsigned int tree_op)
 {
 	struct s2_seq *seq = malloc(sizeof(*seq));
-	char *text = s2_read_file(path, NULL);
 	char err[256];
 
-	if (!text || !seq) {
+	if (!seq) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		goto fail;
+		return NULL;
 	}
-	if (s2_seq_parse(text, path, seq, err, sizeof(err))) {
+	if (s2_seq_read(path, seq, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		goto fail;
 	}
@@ -72,10 +71,8 @@ static struct s2_seq *parse_file(const char *path, unsigned int tree_op)
 			path, tree_op, seq->nr_ops, seq->nr_ops + 1);
 		goto fail;
 	}
-	free(text);
 	return seq;
 fail:
-	free(text);
 	free(seq);
 	return NULL;
 }

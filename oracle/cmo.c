@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "desc.h"
-#include "oracle.h"
+#include "model.h"
 
 /*
  * MemAttr of Normal write-back memory, as KVM_S2_MEMATTR(pgt, NORMAL)
@@ -249,19 +249,20 @@ static void add_leaf(struct index *x, uint64_t pte, int level)
 		table_push(&x->leaves, leaf_key(s2_desc_pa(pte), level), 0);
 }
 
-/* A piece of a leaf: its IPA offset in the leaf gives the leaf's PA. */
+/* Each leaf a piece of the mapping meets, whole. */
 static void flushed_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 			  void *arg)
 {
 	struct index *x = arg;
+	struct s2o_val leaf;
 	uint64_t size;
 
-	(void)end;
 	if (v->kind != S2O_MAPPED || !known_level(v->level))
 		return;
 	size = s2_level_size(v->level);
-	table_push(&x->leaves, leaf_key(v->pa - (start & (size - 1)), v->level),
-		   0);
+	leaf = s2o_leaf_span(v, &start, &end);
+	for (uint64_t pa = leaf.pa; start < end; start += size, pa += size)
+		table_push(&x->leaves, leaf_key(pa, v->level), 0);
 }
 
 static uint64_t cmo_key(uint8_t kind, uint64_t pa)

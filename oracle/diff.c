@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "desc.h"
-#include "oracle.h"
+#include "model.h"
 
 struct s2o_diff {
 	bool strict;
@@ -48,13 +48,10 @@ void s2o_diff_free(struct s2o_diff *d)
 static bool in_stopped_range(const struct s2o_opinfo *stopped,
 			     uint64_t addr)
 {
-	uint64_t start, end, s, e;
+	uint64_t start, end;
 
 	s2o_op_range(stopped->op, &start, &end);
-	if (s2o_imap_get(stopped->before, start, &s, &e).kind != S2O_UNMAPPED)
-		start = s;
-	if (s2o_imap_get(stopped->before, end - 1, &s, &e).kind != S2O_UNMAPPED)
-		end = e;
+	s2o_whole_leaves(stopped->before, &start, &end);
 	return addr >= start && addr < end;
 }
 

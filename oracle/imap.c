@@ -108,6 +108,20 @@ static struct s2o_ival clip_start(struct s2o_ival iv, uint64_t addr)
 	return iv;
 }
 
+/*
+ * Does v at start carry on iv, leaf for leaf: the same leaves' level and
+ * attributes, the PA running on?  Then one interval holds both.
+ */
+static bool continues(const struct s2o_ival *iv, uint64_t start,
+		      const struct s2o_val *v)
+{
+	return iv->end == start && iv->v.kind == v->kind &&
+	       iv->v.level == v->level && iv->v.prot == v->prot &&
+	       iv->v.owner == v->owner && iv->v.young == v->young &&
+	       (v->kind != S2O_MAPPED ||
+		iv->v.pa + (start - iv->start) == v->pa);
+}
+
 void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		  const struct s2o_val *v)
 {
@@ -119,6 +133,10 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 	/* Past the last interval, as a walk refilling a range goes. */
 	if (v->kind != S2O_UNMAPPED &&
 	    (!m->nr || m->iv[m->nr - 1].end <= start)) {
+		if (m->nr && continues(&m->iv[m->nr - 1], start, v)) {
+			m->iv[m->nr - 1].end = end;
+			return;
+		}
 		reserve(m, m->nr + 1);
 		m->iv[m->nr++] = (struct s2o_ival){ start, end, *v };
 		return;

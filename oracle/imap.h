@@ -51,8 +51,10 @@ void s2o_imap_copy(struct s2o_imap *dst, const struct s2o_imap *src);
 
 /*
  * Sets [start, end) to v, splitting the intervals it overlaps (a piece of a
- * mapping keeps its PA: pa + offset).  S2O_UNMAPPED removes.  Adjacent
- * intervals are not merged: each can stand for one leaf.
+ * mapping keeps its PA: pa + offset).  S2O_UNMAPPED removes.  Set past the
+ * last interval, as walks fill a map, v joins it if it carries it on (same
+ * level and attributes, the PA running on): an interval holds any number of
+ * leaves of its level, which s2o_leaf_span() finds from an address.
  */
 void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		  const struct s2o_val *v);

@@ -182,9 +182,8 @@ static void edit_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 	cover(m, start, end);
 }
 
-/* The leaves of before at either end of [*start, *end), whole. */
-static void whole_leaves(const struct s2o_imap *before, uint64_t *start,
-			 uint64_t *end)
+void s2o_whole_leaves(const struct s2o_imap *before, uint64_t *start,
+		      uint64_t *end)
 {
 	uint64_t s, e, lo = *start, hi = *end;
 	struct s2o_val v = s2o_imap_get(before, *start, &s, &e);
@@ -203,7 +202,7 @@ static void edit_leaves(struct model *m, uint64_t start, uint64_t end)
 	cover(m, start, end);
 	/* Unmap removes every leaf it meets, whole: one edit, not one a leaf. */
 	if (m->op->kind == S2_OP_UNMAP) {
-		whole_leaves(m->before, &start, &end);
+		s2o_whole_leaves(m->before, &start, &end);
 		s2o_imap_set(&m->plan->expect, start, end, &unmapped);
 		cover(m, start, end);
 		return;
@@ -311,23 +310,54 @@ static void install_chunks(struct model *m, const struct walk *w)
  * dropped, but the walk below it can still run out of pages: after
  * -ENOMEM any address of such a leaf may also be unmapped.
  */
+static void break_leaves(struct run *r, const struct s2o_val *leaf,
+			 uint64_t start, uint64_t end)
+{
+	const struct walk *w = r->w;
+
+	if (start >= w->start && end <= w->end &&
+	    leaf->level >= chunk_level(r->m, w, start))
+		return;
+	s2o_imap_set(&r->m->plan->expect, start, w->start, &unmapped);
+	s2o_imap_set(&r->m->plan->expect, w->end, end, &unmapped);
+	s2o_imap_set(&r->m->plan->torn, start, end, leaf);
+	cover(r->m, start, end);
+}
+
+/*
+ * The leaves a piece of the mapping meets.  Those inside the range all
+ * fare alike: at their aligned starts the same chunk fits, or not.  Only
+ * a leaf at either end may reach outside.
+ */
 static void break_leaf(uint64_t start, uint64_t end, const struct s2o_val *v,
 		       void *arg)
 {
 	struct run *r = arg;
 	const struct walk *w = r->w;
-	struct s2o_val leaf;
+	struct s2o_val leaf, part;
+	uint64_t size, cut[4];
 
 	if (v->kind == S2O_UNMAPPED)
 		return;
+	size = s2_level_size(v->level);
 	leaf = s2o_leaf_span(v, &start, &end);
-	if (start >= w->start && end <= w->end &&
-	    leaf.level >= chunk_level(r->m, w, start))
+	cut[0] = start;
+	cut[1] = start < w->start ? start + size : start;
+	cut[2] = end > w->end ? end - size : end;
+	cut[3] = end;
+	if (cut[1] > cut[2]) {
+		/* One leaf, reaching out at both ends. */
+		break_leaves(r, &leaf, start, end);
 		return;
-	s2o_imap_set(&r->m->plan->expect, start, w->start, &unmapped);
-	s2o_imap_set(&r->m->plan->expect, w->end, end, &unmapped);
-	s2o_imap_set(&r->m->plan->torn, start, end, &leaf);
-	cover(r->m, start, end);
+	}
+	for (int i = 0; i < 3; i++) {
+		if (cut[i] == cut[i + 1])
+			continue;
+		part = leaf;
+		if (part.kind == S2O_MAPPED)
+			part.pa += cut[i] - start;
+		break_leaves(r, &part, cut[i], cut[i + 1]);
+	}
 }
 
 static void plan_walk(struct model *m, const struct walk *w)
@@ -555,7 +585,7 @@ static void plan_hull(const struct s2o_opinfo *info, uint64_t *lo,
 		      uint64_t *hi)
 {
 	s2o_op_range(info->op, lo, hi);
-	whole_leaves(info->before, lo, hi);
+	s2o_whole_leaves(info->before, lo, hi);
 	add_touched(info, lo, hi);
 }
 

@@ -51,6 +51,10 @@ const char *s2o_plan_rcs(const struct s2o_plan *p, char *buf, size_t len);
 struct s2o_val s2o_leaf_span(const struct s2o_val *v, uint64_t *start,
 			     uint64_t *end);
 
+/* [*start, *end) widened to the whole leaves of before at either end. */
+void s2o_whole_leaves(const struct s2o_imap *before, uint64_t *start,
+		      uint64_t *end);
+
 /*
  * Does got read as want, an expectation (whose access flag may be
  * S2O_YOUNG_ANY)?  *field names the first difference.

@@ -506,6 +506,20 @@ TEST(test_cmo_accepts_flush_of_mapped_leaves)
 	CHECK(rep.nr && strstr(rep.findings[0].msg, "[0x300000000, +4K)"));
 }
 
+/* Pages in a row are one interval of the mapping: each is a leaf. */
+TEST(test_cmo_accepts_flush_of_each_page_in_a_row)
+{
+	start(S2_OP_FLUSH, 0);
+	op.size = 4 * SZ_4K;
+	for (int i = 0; i < 4; i++)
+		map_before(IPA + i * SZ_4K, SZ_4K, PA + i * SZ_4K, 3,
+			   S2_PROT_R);
+	for (int i = 0; i < 4; i++)
+		dcache(PA + i * SZ_4K, SZ_4K);
+	check();
+	CHECK_EQ_U64(rep.nr, 0);
+}
+
 TEST(test_cmo_catches_flush_of_unmapped_range)
 {
 	start(S2_OP_FLUSH, 0);
@@ -612,6 +626,7 @@ int main(void)
 	RUN(test_cmo_accepts_unmap_clean_of_old_leaf);
 	RUN(test_cmo_catches_unmap_clean_of_other_pa);
 	RUN(test_cmo_accepts_flush_of_mapped_leaves);
+	RUN(test_cmo_accepts_flush_of_each_page_in_a_row);
 	RUN(test_cmo_catches_flush_of_unmapped_range);
 
 	RUN(test_cmo_accepts_dcache_far_before_store);

@@ -63,14 +63,15 @@ TEST(test_splice_inside_one_interval_keeps_both_ends)
 TEST(test_splice_one_for_one_rewrites_in_place)
 {
 	start();
+	/* PAs that do not run on: four intervals, not one. */
 	for (int i = 0; i < 4; i++)
 		set(&dst, BASE + i * SZ_4K, BASE + (i + 1) * SZ_4K,
-		    0x80000000 + i * SZ_4K, 3);
+		    0x80000000 + 2 * i * SZ_4K, 3);
 	set(&src, BASE + SZ_4K, BASE + 2 * SZ_4K, 0xa0000000, 3);
 	set(&src, BASE + 2 * SZ_4K, BASE + 3 * SZ_4K, 0xb0000000, 3);
 	s2o_imap_splice(&dst, BASE + SZ_4K, BASE + 3 * SZ_4K, &src);
 	CHECK_EQ_STR(shape(&dst), "0-1:80000000/3 1-2:a0000000/3 "
-				  "2-3:b0000000/3 3-4:80003000/3");
+				  "2-3:b0000000/3 3-4:80006000/3");
 }
 
 TEST(test_splice_clips_src_to_the_range)
@@ -91,10 +92,10 @@ TEST(test_splice_of_a_gap_removes_and_grows_the_map)
 	CHECK_EQ_STR(shape(&dst), "0-2:80000000/3 9-10:70000000/3");
 	for (int i = 0; i < 3; i++)
 		set(&src, BASE + i * SZ_4K, BASE + (i + 1) * SZ_4K,
-		    0x90000000 + i * SZ_4K, 3);
+		    0x90000000 + 2 * i * SZ_4K, 3);
 	s2o_imap_splice(&dst, BASE, BASE + 9 * SZ_4K, &src);
-	CHECK_EQ_STR(shape(&dst), "0-1:90000000/3 1-2:90001000/3 "
-				  "2-3:90002000/3 9-10:70000000/3");
+	CHECK_EQ_STR(shape(&dst), "0-1:90000000/3 1-2:90002000/3 "
+				  "2-3:90004000/3 9-10:70000000/3");
 }
 
 TEST(test_set_over_two_intervals_keeps_their_outer_parts)
@@ -107,6 +108,29 @@ TEST(test_set_over_two_intervals_keeps_their_outer_parts)
 				  "6-8:90002000/3");
 }
 
+/*
+ * A walk's leaves in order: one interval while they carry on one another,
+ * a new one at a PA jump, another level, other permissions or a gap.
+ */
+TEST(test_appended_leaves_that_carry_on_share_an_interval)
+{
+	struct s2o_val rx = mapped(0x90001000, 3);
+
+	start();
+	for (int i = 0; i < 4; i++)
+		set(&dst, BASE + i * SZ_4K, BASE + (i + 1) * SZ_4K,
+		    0x80000000 + i * SZ_4K, 3);
+	set(&dst, BASE + 4 * SZ_4K, BASE + 5 * SZ_4K, 0x90000000, 3);
+	rx.prot = 5;
+	s2o_imap_set(&dst, BASE + 5 * SZ_4K, BASE + 6 * SZ_4K, &rx);
+	set(&dst, BASE + 7 * SZ_4K, BASE + 8 * SZ_4K, 0x80007000, 3);
+	set(&dst, BASE + SZ_2M, BASE + 2 * SZ_2M, 0x80200000, 2);
+	set(&dst, BASE + 2 * SZ_2M, BASE + 3 * SZ_2M, 0x80400000, 2);
+	CHECK_EQ_STR(shape(&dst), "0-4:80000000/3 4-5:90000000/3 "
+				  "5-6:90001000/3 7-8:80007000/3 "
+				  "512-1536:80200000/2");
+}
+
 int main(void)
 {
 	s2o_imap_init(&dst);
@@ -116,6 +140,7 @@ int main(void)
 	RUN(test_splice_clips_src_to_the_range);
 	RUN(test_splice_of_a_gap_removes_and_grows_the_map);
 	RUN(test_set_over_two_intervals_keeps_their_outer_parts);
+	RUN(test_appended_leaves_that_carry_on_share_an_interval);
 	s2o_imap_free(&dst);
 	s2o_imap_free(&src);
 	return check_summary();

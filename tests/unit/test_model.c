@@ -343,6 +343,28 @@ TEST(test_enomem_may_leave_a_broken_block_unmapped)
 				  "found unmapped"));
 }
 
+/*
+ * Blocks in a row are one interval of the view: only the one the range
+ * ends inside breaks, and only its addresses may be gone after -ENOMEM.
+ */
+TEST(test_enomem_breaks_only_the_block_the_range_ends_in)
+{
+	struct s2_op map = OP(MAP, .ipa = 0x40000000, .size = 2 * SZ_2M + SZ_4K,
+			      .pa = 0x100000000, .prot = RW);
+
+	setup();
+	leaves(&before, 0x40000000, 3, 2, 0x80000000, RW, 1);
+	alloc_fail();
+	after_is_before();
+	drop(&after, 0x40400000, SZ_2M);
+	CHECK_EQ_U64(judge(map, -ENOMEM), 0);
+	after_is_before();
+	drop(&after, 0x40000000, SZ_2M);
+	CHECK_EQ_U64(judge(map, -ENOMEM), 1);
+	CHECK(reported("kind", 2, "IPA 0x40000000: expected map 0x100000000 "
+				  "rw (or map 0x80000000 rw), found unmapped"));
+}
+
 /* --- fault --------------------------------------------------------------- */
 
 TEST(test_fault_on_block_of_its_granule_relaxes)
@@ -792,6 +814,7 @@ int main(void)
 	RUN(test_eagain_may_stop_the_walk_part_way);
 	RUN(test_enomem_needs_an_allocation_failure);
 	RUN(test_enomem_may_leave_a_broken_block_unmapped);
+	RUN(test_enomem_breaks_only_the_block_the_range_ends_in);
 	RUN(test_fault_on_block_of_its_granule_relaxes);
 	RUN(test_fault_on_empty_maps_a_2m_block);
 	RUN(test_fault_with_page_granule_maps_a_page_inside_the_block);

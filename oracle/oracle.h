@@ -96,6 +96,7 @@ struct s2o_ranges {
 	size_t nr, cap;
 };
 
+/* Adds [start, end), into the last range if it starts inside that one. */
 void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end);
 /* Sorts the ranges, and merges those that overlap or meet. */
 void s2o_ranges_merge(struct s2o_ranges *rl);

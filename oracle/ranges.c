@@ -8,8 +8,20 @@
 
 #include "oracle.h"
 
+/*
+ * A walk's stores come in ascending order, leaf after leaf: a range that
+ * meets the last one from within grows it, and the list mostly stays
+ * sorted and short.
+ */
 void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end)
 {
+	uint64_t *last = rl->nr ? &rl->r[2 * rl->nr - 2] : NULL;
+
+	if (last && start >= last[0] && start <= last[1]) {
+		if (end > last[1])
+			last[1] = end;
+		return;
+	}
 	if (rl->nr == rl->cap) {
 		rl->cap = rl->cap ? 2 * rl->cap : 16;
 		rl->r = realloc(rl->r, 2 * rl->cap * sizeof(*rl->r));
@@ -28,12 +40,21 @@ static int by_start(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
+static bool sorted(const struct s2o_ranges *rl)
+{
+	for (size_t i = 1; i < rl->nr; i++)
+		if (rl->r[2 * i] < rl->r[2 * i - 2])
+			return false;
+	return true;
+}
+
 void s2o_ranges_merge(struct s2o_ranges *rl)
 {
 	uint64_t *r = rl->r;
 	size_t merged = 0;
 
-	s2o_sort(r, rl->nr, 2 * sizeof(*r), by_start);
+	if (!sorted(rl))
+		s2o_sort(r, rl->nr, 2 * sizeof(*r), by_start);
 	for (size_t i = 0; i < rl->nr; i++) {
 		if (merged && r[2 * i] <= r[2 * merged - 1]) {
 			if (r[2 * i + 1] > r[2 * merged - 1])
@@ -59,8 +80,7 @@ void s2o_ranges_union(struct s2o_ranges *out, const uint64_t *a, size_t na,
 
 		s2o_ranges_add(out, r[0], r[1]);
 	}
-	/* Sorted already: merging is one pass. */
-	s2o_ranges_merge(out);
+	/* Added in order, and each that meets the last grew it: merged. */
 }
 
 void s2o_ranges_free(struct s2o_ranges *rl)

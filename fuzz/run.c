@@ -585,6 +585,8 @@ static int start(struct run *run, const struct s2_named_target *k,
 	if (!kr->ctx)
 		abort();
 	s2rt_ctx_enter(kr->ctx);
+	/* A trace, or a finding's listing, shows gets and puts. */
+	s2rt_log_refcounts(run->opts->out || run->opts->trace);
 	kr->vm = k->target->init(&cfg, &rc);
 	if (!kr->vm) {
 		if (run->opts->out)

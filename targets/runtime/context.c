@@ -76,6 +76,11 @@ void s2rt_ctx_enter(struct s2rt_ctx *ctx)
 	s2rt_cur = ctx;
 }
 
+void s2rt_log_refcounts(bool on)
+{
+	s2rt_cur->log_refcounts = on;
+}
+
 bool s2rt_feature(unsigned int feat)
 {
 	return s2rt_cur->features & feat;
@@ -189,12 +194,13 @@ void s2rt_page_place(long idx, int level, uint64_t ipa)
 }
 
 /* Keeps each page's count of non-zero entries, and the places of tables. */
-static void account_store(struct s2rt_page *page, uint32_t index,
+static void account_store(struct s2rt_page *page, long idx, uint32_t index,
 			  uint64_t old, uint64_t val)
 {
 	long child;
 
 	page->nonzero += (val != 0) - (old != 0);
+	s2rt_page_changed(&s2rt_cur->pool, idx);
 	if (page->level == S2RT_NO_LEVEL || !s2_desc_is_table(val, page->level))
 		return;
 	child = s2rt_page_index(&s2rt_cur->pool,
@@ -243,7 +249,7 @@ static void after_store(enum s2rt_event_kind kind, struct s2rt_page *page,
 			long idx, uint32_t index, uint64_t old, uint64_t val)
 {
 	if (page && kind == S2RT_EV_STORE)
-		account_store(page, index, old, val);
+		account_store(page, idx, index, old, val);
 	record_store(kind, page, idx, index, old, val);
 }
 

@@ -27,7 +27,7 @@ struct s2rt_page {
 	int8_t level;		/* level of its entries, once linked */
 	int count;		/* what page_count() returns */
 	unsigned int nonzero;	/* entries != 0, kept from the stores */
-	uint32_t checked;	/* the refcount check that saw it last */
+	uint32_t changed;	/* the refcount check whose list holds it */
 	uint64_t ipa;		/* first IPA its entries translate */
 };
 
@@ -35,7 +35,9 @@ struct s2rt_pool {
 	char *base;
 	unsigned int used;	/* high-water mark of the bump allocator */
 	unsigned int qhead, qtail;
-	uint32_t check_gen;	/* s2rt_check_refcounts() calls */
+	uint32_t check_gen;	/* s2rt_check_refcounts() calls, from 1 */
+	unsigned int nr_changed;
+	unsigned int changed[S2RT_POOL_PAGES];	/* pages for the next check */
 	unsigned int quarantine[S2RT_POOL_PAGES];
 	struct s2rt_page pages[S2RT_POOL_PAGES];
 };
@@ -46,6 +48,7 @@ struct s2rt_ctx {
 	int start_level;
 	unsigned int ia_bits;
 	unsigned int nr_root_pages;
+	bool log_refcounts;
 	struct s2rt_event *events;
 	size_t nr_events, cap_events;
 	size_t nr_findings;
@@ -64,6 +67,8 @@ void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx);
 long s2rt_page_index(struct s2rt_pool *pool, const void *addr);
 long s2rt_pa_index(uint64_t pa);
 void s2rt_page_place(long idx, int level, uint64_t ipa);
+/* The page's count or entries changed: the next refcount check looks. */
+void s2rt_page_changed(struct s2rt_pool *pool, long idx);
 
 struct s2rt_event *s2rt_event_add(enum s2rt_event_kind kind, int level,
 				  uint32_t index, uint64_t a, uint64_t b,

@@ -39,6 +39,7 @@ int s2rt_pool_init(struct s2rt_pool *pool)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (pool->base == MAP_FAILED)
 		return -1;
+	pool->check_gen = 1;
 	/*
 	 * Pages never handed out are not poisoned: nothing can point into
 	 * them, and poisoning 128 MiB of shadow per run would cost more than
@@ -58,6 +59,8 @@ void s2rt_pool_reset(struct s2rt_pool *pool)
 	pool->used = 0;
 	pool->qhead = 0;
 	pool->qtail = 0;
+	pool->nr_changed = 0;
+	pool->check_gen = 1;
 }
 
 void s2rt_pool_release(struct s2rt_pool *pool)
@@ -96,6 +99,16 @@ long s2rt_page_index(struct s2rt_pool *pool, const void *addr)
 	    p >= pool->base + ((size_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT))
 		return -1;
 	return (p - pool->base) >> S2RT_PAGE_SHIFT;
+}
+
+void s2rt_page_changed(struct s2rt_pool *pool, long idx)
+{
+	struct s2rt_page *page = &pool->pages[idx];
+
+	if (page->changed == pool->check_gen)
+		return;
+	page->changed = pool->check_gen;
+	pool->changed[pool->nr_changed++] = idx;
 }
 
 static void page_take(struct s2rt_pool *pool, unsigned int idx, bool exact)
@@ -245,8 +258,10 @@ void s2rt_page_get(void *addr)
 	if (!page)
 		return;
 	page->count++;
-	s2rt_event_add(S2RT_EV_GET, page->level, 0, s2rt_page_pa(idx),
-		       page->count, 0);
+	s2rt_page_changed(pool, idx);
+	if (s2rt_cur->log_refcounts)
+		s2rt_event_add(S2RT_EV_GET, page->level, 0, s2rt_page_pa(idx),
+			       page->count, 0);
 }
 
 void s2rt_page_put(void *addr)
@@ -260,8 +275,10 @@ void s2rt_page_put(void *addr)
 	if (!page)
 		return;
 	page->count--;
-	s2rt_event_add(S2RT_EV_PUT, page->level, 0, s2rt_page_pa(idx),
-		       page->count, 0);
+	s2rt_page_changed(pool, idx);
+	if (s2rt_cur->log_refcounts)
+		s2rt_event_add(S2RT_EV_PUT, page->level, 0, s2rt_page_pa(idx),
+			       page->count, 0);
 	if (page->count)
 		return;
 	if (page->exact)

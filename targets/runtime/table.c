@@ -177,31 +177,17 @@ void s2rt_translate(uint64_t ipa, struct s2rt_translation *t)
  * pgtable.c frees a table when page_count() says only the table itself
  * holds it, so the count must be exactly 1 + the non-zero entries
  * (stage2_pte_is_counted: valid leaves, tables, owner annotations).
- * Only a store, a get or a put changes either side: the pages the op's
- * events name are checked, not every live page (which grew with the table).
+ * Only a store, a get or a put changes either side: the pages they marked
+ * changed are checked, not every live page (which grew with the table).
  */
 void s2rt_check_refcounts(void)
 {
-	struct s2rt_ctx *ctx = s2rt_cur;
-	struct s2rt_pool *pool = &ctx->pool;
-	uint32_t gen;
+	struct s2rt_pool *pool = &s2rt_cur->pool;
 
-	if (!++pool->check_gen)
-		pool->check_gen = 1;	/* 0: never checked */
-	gen = pool->check_gen;
-	for (size_t i = 0; i < ctx->nr_events; i++) {
-		const struct s2rt_event *ev = &ctx->events[i];
-		struct s2rt_page *page;
-		long idx;
+	for (unsigned int i = 0; i < pool->nr_changed; i++) {
+		unsigned int idx = pool->changed[i];
+		struct s2rt_page *page = &pool->pages[idx];
 
-		if (ev->kind != S2RT_EV_STORE && ev->kind != S2RT_EV_GET &&
-		    ev->kind != S2RT_EV_PUT)
-			continue;
-		idx = s2rt_pa_index(ev->a);
-		if (idx < 0 || pool->pages[idx].checked == gen)
-			continue;
-		page = &pool->pages[idx];
-		page->checked = gen;
 		if (page->state != S2RT_PAGE_LIVE ||
 		    page->count == 1 + (int)page->nonzero)
 			continue;
@@ -211,6 +197,10 @@ void s2rt_check_refcounts(void)
 			     s2rt_page_pa(idx), page->level, page->ipa,
 			     page->count, page->nonzero);
 	}
+	pool->nr_changed = 0;
+	/* 0 would match pages never marked: generations start at 1. */
+	if (!++pool->check_gen)
+		pool->check_gen = 1;
 }
 
 void s2rt_check_leaks(void)

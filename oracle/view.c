@@ -27,27 +27,53 @@ static struct s2o_val entry_val(uint64_t pte, int level)
 	return v;
 }
 
+/*
+ * A walk's leaves come in order, and most carry on the one before: the
+ * next page of a run is its descriptor plus the page size.  A run is
+ * decoded and set once, not once a leaf.
+ */
 struct refill {
 	struct s2o_imap *m;
 	uint64_t start, end;
+	struct s2o_val run;	/* S2O_UNMAPPED: none yet */
+	uint64_t run_start, run_end;
+	int level;
+	uint64_t next_pte;	/* what the run's next leaf would hold */
 };
+
+static void flush_run(struct refill *rf)
+{
+	if (rf->run.kind == S2O_UNMAPPED)
+		return;
+	s2o_imap_set(rf->m, rf->run_start,
+		     rf->run_end < rf->end ? rf->run_end : rf->end, &rf->run);
+	rf->run.kind = S2O_UNMAPPED;
+}
 
 static void add_entry(const struct s2_entry *e, void *arg)
 {
 	struct refill *rf = arg;
-	struct s2o_val v = entry_val(e->pte, e->level);
-	uint64_t start = e->ipa, end = e->ipa + s2_level_size(e->level);
+	uint64_t size = s2_level_size(e->level);
 
-	if (v.kind == S2O_UNMAPPED)
+	if (rf->run.kind != S2O_UNMAPPED && e->level == rf->level &&
+	    e->ipa == rf->run_end && e->pte == rf->next_pte) {
+		rf->run_end += size;
+		rf->next_pte += rf->run.kind == S2O_MAPPED ? size : 0;
 		return;
-	/* A store into a detached table may name a range a block now covers. */
-	if (start < rf->start) {
-		v.pa += rf->start - start;
-		start = rf->start;
 	}
-	if (end > rf->end)
-		end = rf->end;
-	s2o_imap_set(rf->m, start, end, &v);
+	flush_run(rf);
+	rf->run = entry_val(e->pte, e->level);
+	if (rf->run.kind == S2O_UNMAPPED)
+		return;
+	rf->level = e->level;
+	rf->run_start = e->ipa;
+	rf->run_end = e->ipa + size;
+	rf->next_pte = e->pte + (rf->run.kind == S2O_MAPPED ? size : 0);
+	/* A store into a detached table may name a range a block now covers. */
+	if (rf->run_start < rf->start) {
+		rf->run.pa += rf->start - rf->run_start;
+		rf->run_start = rf->start;
+	}
 }
 
 /*
@@ -57,10 +83,11 @@ static void add_entry(const struct s2_entry *e, void *arg)
 static void refill(struct s2o_imap *m, uint64_t start, uint64_t end)
 {
 	static _Thread_local struct s2o_imap fresh;
-	struct refill rf = { &fresh, start, end };
+	struct refill rf = { .m = &fresh, .start = start, .end = end };
 
 	s2o_imap_clear(&fresh);
 	s2rt_walk_range(start, end, add_entry, &rf);
+	flush_run(&rf);
 	s2o_imap_splice(m, start, end, &fresh);
 }
 

@@ -128,16 +128,11 @@ static void pages_grow(struct s2o_bbm *bbm)
 	bbm->cap = cap;
 }
 
-/*
- * The record of the page at pa, made on first sight: the oracle sees every
- * op after init, so a page it has not seen yet is still zeroed.
- */
-static struct bbm_page *page_get(struct s2o_bbm *bbm, uint64_t pa)
+/* page_get() past its last answer: a hash lookup, and a record if new. */
+static struct bbm_page *page_make(struct s2o_bbm *bbm, uint64_t pa)
 {
 	struct bbm_page **bucket;
 
-	if (bbm->last && bbm->last->pa == pa)
-		return bbm->last;
 	if (2 * (bbm->nr_pages + 1) > bbm->cap)
 		pages_grow(bbm);
 	bucket = page_bucket(bbm->pages, bbm->cap, pa);
@@ -148,6 +143,17 @@ static struct bbm_page *page_get(struct s2o_bbm *bbm, uint64_t pa)
 	}
 	bbm->last = *bucket;
 	return *bucket;
+}
+
+/*
+ * The record of the page at pa, made on first sight: the oracle sees every
+ * op after init, so a page it has not seen yet is still zeroed.
+ */
+static inline struct bbm_page *page_get(struct s2o_bbm *bbm, uint64_t pa)
+{
+	if (bbm->last && bbm->last->pa == pa)
+		return bbm->last;
+	return page_make(bbm, pa);
 }
 
 /* --- tracked entries ------------------------------------------------------ */
@@ -559,12 +565,13 @@ static void on_tlbi_range(struct s2o_bbm *bbm, const struct s2rt_event *ev)
 
 /*
  * A valid 0b11 descriptor pointing into the pool links a table page, at any
- * level: leaves never point there, and an unlinked subtree's level is not
- * known yet.
+ * level but the last (where 0b11 is a page): leaves never point there, and
+ * an unlinked subtree's level is not known yet.
  */
-static bool links_table(uint64_t desc)
+static bool links_table(uint64_t desc, int level)
 {
-	return (desc & (S2_DESC_VALID | S2_DESC_TABLE)) ==
+	return level != S2_LAST_LEVEL &&
+	       (desc & (S2_DESC_VALID | S2_DESC_TABLE)) ==
 		       (S2_DESC_VALID | S2_DESC_TABLE) &&
 	       s2rt_pa_is_table(s2_desc_pa(desc));
 }
@@ -587,7 +594,7 @@ static void unlink_child(struct s2o_bbm *bbm, const struct bbm_page *page,
 {
 	struct bbm_page *child;
 
-	if (!links_table(ev->b))
+	if (!links_table(ev->b, ev->level))
 		return;
 	child = page_find(bbm, s2_desc_pa(ev->b));
 	if (child && child->link.parent == page->pa &&
@@ -609,7 +616,7 @@ static void link_child(struct s2o_bbm *bbm, const struct bbm_page *page,
 	struct bbm_page *child;
 	char now[64], before[64];
 
-	if (!links_table(ev->c))
+	if (!links_table(ev->c, ev->level))
 		return;
 	child = page_get(bbm, s2_desc_pa(ev->c));
 	if (child->link.live && !page_find(bbm, child->link.parent)->freed)

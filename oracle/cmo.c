@@ -61,10 +61,10 @@ static const char *cmo_field(uint8_t kind)
 	return kind == S2RT_EV_DCACHE ? "dcache" : "icache";
 }
 
-/* The level whose leaves have this size, or -1. */
+/* The level whose leaves have this size, or -1; pages first, the most. */
 static int size_level(uint64_t size)
 {
-	for (int level = 0; level <= S2_LAST_LEVEL; level++)
+	for (int level = S2_LAST_LEVEL; level >= 0; level--)
 		if (s2_level_size(level) == size)
 			return level;
 	return -1;
@@ -484,10 +484,8 @@ static bool leaf_stored_nearby(const struct s2o_opinfo *info, size_t i,
  * The old or new value of a store (unmap cleans the leaf it removed, §4),
  * or a leaf a flush met.
  */
-static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa,
-		       uint64_t size)
+static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa, int level)
 {
-	int level = size_level(size);
 	const struct index *x;
 
 	if (level < 0)
@@ -513,14 +511,15 @@ static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa,
 static void check_target(struct lookup *lk, size_t i, struct s2o_report *r)
 {
 	const struct s2rt_event *cmo = &lk->info->events[i];
+	int level = size_level(cmo->b);
 	char size[32];
 
 	/* Found already (6.1's set_owner, once an entry): no need to look. */
-	if (!s2o_report_wants(r, "cmo", size_level(cmo->b), "target") ||
-	    names_leaf(lk, i, cmo->a, cmo->b))
+	if (!s2o_report_wants(r, "cmo", level, "target") ||
+	    names_leaf(lk, i, cmo->a, level))
 		return;
 	s2_size_format(cmo->b, size);
-	s2o_report(r, "cmo", size_level(cmo->b), "target",
+	s2o_report(r, "cmo", level, "target",
 		   "%s of [0x%" PRIx64 ", +%s) matches no valid leaf the op "
 		   "replaced, installed or flushed",
 		   cmo_name(cmo->kind), cmo->a, size);

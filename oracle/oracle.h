@@ -96,8 +96,26 @@ struct s2o_ranges {
 	size_t nr, cap;
 };
 
-/* Adds [start, end), into the last range if it starts inside that one. */
-void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end);
+/* Adds [start, end) as a range of its own, the last. */
+void s2o_ranges_push(struct s2o_ranges *rl, uint64_t start, uint64_t end);
+
+/*
+ * Adds [start, end), into the last range if it starts inside that one: a
+ * walk's stores come in ascending order, leaf after leaf, so the list
+ * mostly stays sorted and short.  Inline: it runs once a store.
+ */
+static inline void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start,
+				  uint64_t end)
+{
+	uint64_t *last = rl->nr ? &rl->r[2 * rl->nr - 2] : NULL;
+
+	if (last && start >= last[0] && start <= last[1]) {
+		if (end > last[1])
+			last[1] = end;
+		return;
+	}
+	s2o_ranges_push(rl, start, end);
+}
 /* Sorts the ranges, and merges those that overlap or meet. */
 void s2o_ranges_merge(struct s2o_ranges *rl);
 /* *out: the union of na ranges at a and nb at b, each list sorted. */

@@ -8,20 +8,8 @@
 
 #include "oracle.h"
 
-/*
- * A walk's stores come in ascending order, leaf after leaf: a range that
- * meets the last one from within grows it, and the list mostly stays
- * sorted and short.
- */
-void s2o_ranges_add(struct s2o_ranges *rl, uint64_t start, uint64_t end)
+void s2o_ranges_push(struct s2o_ranges *rl, uint64_t start, uint64_t end)
 {
-	uint64_t *last = rl->nr ? &rl->r[2 * rl->nr - 2] : NULL;
-
-	if (last && start >= last[0] && start <= last[1]) {
-		if (end > last[1])
-			last[1] = end;
-		return;
-	}
 	if (rl->nr == rl->cap) {
 		rl->cap = rl->cap ? 2 * rl->cap : 16;
 		rl->r = realloc(rl->r, 2 * rl->cap * sizeof(*rl->r));

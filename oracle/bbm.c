@@ -852,9 +852,11 @@ static void forget_slots(struct s2o_bbm *bbm)
 static void forget_pages(struct s2o_bbm *bbm)
 {
 	forget_slots(bbm);
+	/* Only the buckets in use: ASan takes a stack trace even for NULL. */
 	for (size_t i = 0; i < bbm->cap; i++) {
-		if (bbm->pages[i])
-			slots_release(bbm->pages[i]->slots);
+		if (!bbm->pages[i])
+			continue;
+		slots_release(bbm->pages[i]->slots);
 		free(bbm->pages[i]);
 	}
 	free(bbm->pages);

@@ -42,7 +42,7 @@ struct kernel_run {
 	struct s2rt_ctx *ctx;
 	struct s2_vm *vm;
 	struct s2o_bbm *bbm;
-	struct s2o_mmu *mmu;
+	struct s2o_mmu *mmu;		/* NULL until an op arms it: mmu_of() */
 	struct s2rt_schedule sched;
 	const struct section *section;	/* the one running, or NULL */
 	struct s2o_thread_op section_ops[S2_SECTION_MAX_OPS];
@@ -225,6 +225,14 @@ static void list_tables(struct kernel_run *kr)
 	kr->info.nr_tables = nr;
 }
 
+/* The kernel's simulated MMU, made when an op first arms it. */
+static struct s2o_mmu *mmu_of(struct kernel_run *kr)
+{
+	if (!kr->mmu && !(kr->mmu = s2o_mmu_create()))
+		abort();
+	return kr->mmu;
+}
+
 /*
  * What the simulated MMU saw during the op: its findings, and with
  * --fault-window a FAULT-WINDOW line.
@@ -297,7 +305,7 @@ static void run_one(struct run *run, struct kernel_run *kr,
 	start_op(run, kr, op, index);
 	if (op) {
 		if (run->opts->fault_window) {
-			s2o_mmu_arm(kr->mmu, &kr->before, &op, 1, true);
+			s2o_mmu_arm(mmu_of(kr), &kr->before, &op, 1, true);
 			s2rt_set_probe(s2o_mmu_probe, kr->mmu);
 		}
 		kr->info.rc = s2_dispatch(kr->k->target, kr->vm, op);
@@ -417,7 +425,7 @@ static void run_section(struct run *run, struct kernel_run *kr,
 			.op = sec->ops[i], .thread = sec->thread[i],
 		};
 	if (!free_run) {
-		s2o_mmu_arm(kr->mmu, &kr->before, sec->ops, sec->nr,
+		s2o_mmu_arm(mmu_of(kr), &kr->before, sec->ops, sec->nr,
 			    run->opts->fault_window);
 		s2rt_set_probe(s2o_mmu_probe, kr->mmu);
 	}
@@ -600,8 +608,7 @@ static int start(struct run *run, const struct s2_named_target *k,
 	}
 	s2rt_events_clear();
 	kr->bbm = s2o_bbm_create();
-	kr->mmu = s2o_mmu_create();
-	if (!kr->bbm || !kr->mmu)
+	if (!kr->bbm)
 		abort();
 	start_schedule(&kr->sched, &run->seq->sched);
 	s2o_imap_init(&kr->before);
@@ -618,7 +625,8 @@ static void stop(struct kernel_run *kr)
 		kr->k->target->destroy(kr->vm);
 	if (kr->bbm)
 		s2o_bbm_free(kr->bbm);
-	s2o_mmu_free(kr->mmu);
+	if (kr->mmu)
+		s2o_mmu_free(kr->mmu);
 	s2o_imap_free(&kr->before);
 	s2o_imap_free(&kr->after);
 	free(kr->tables);

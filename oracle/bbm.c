@@ -128,6 +128,51 @@ static void pages_grow(struct s2o_bbm *bbm)
 	bbm->cap = cap;
 }
 
+/*
+ * Records of the pages of finished sequences, each with its slot array, if
+ * it has one, all zero (forget_slots() cleared what an op touched): a short
+ * sequence spent a tenth of its time allocating 16 KB of zeroes per table
+ * page, and allocating the records showed under ASan.
+ */
+static _Thread_local struct {
+	struct bbm_page **records;
+	size_t nr, cap;
+} spare_pages;
+
+static struct bbm_page *record_alloc(uint64_t pa)
+{
+	struct bbm_page *page;
+	struct bbm_slot *slots;
+
+	if (!spare_pages.nr) {
+		page = xcalloc(1, sizeof(*page));
+	} else {
+		page = spare_pages.records[--spare_pages.nr];
+		slots = page->slots;
+		*page = (struct bbm_page){ .slots = slots };
+	}
+	page->pa = pa;
+	return page;
+}
+
+static void record_release(struct bbm_page *page)
+{
+	if (spare_pages.nr == spare_pages.cap) {
+		size_t cap = spare_pages.cap ? 2 * spare_pages.cap : 64;
+		struct bbm_page **records = realloc(spare_pages.records,
+						    cap * sizeof(*records));
+
+		if (!records) {
+			free(page->slots);
+			free(page);
+			return;
+		}
+		spare_pages.records = records;
+		spare_pages.cap = cap;
+	}
+	spare_pages.records[spare_pages.nr++] = page;
+}
+
 /* page_get() past its last answer: a hash lookup, and a record if new. */
 static struct bbm_page *page_make(struct s2o_bbm *bbm, uint64_t pa)
 {
@@ -137,8 +182,7 @@ static struct bbm_page *page_make(struct s2o_bbm *bbm, uint64_t pa)
 		pages_grow(bbm);
 	bucket = page_bucket(bbm->pages, bbm->cap, pa);
 	if (!*bucket) {
-		*bucket = xcalloc(1, sizeof(**bucket));
-		(*bucket)->pa = pa;
+		*bucket = record_alloc(pa);
 		bbm->nr_pages++;
 	}
 	bbm->last = *bucket;
@@ -173,42 +217,6 @@ static bool slot_was_table(const struct bbm_slot *s)
 	return s2_desc_is_table(s->old, s->level);
 }
 
-/*
- * Clean slot arrays of the pages of finished sequences: a short sequence
- * spent a tenth of its time allocating 16 KB of zeroes per table page.
- */
-static _Thread_local struct {
-	struct bbm_slot **arrays;
-	size_t nr, cap;
-} spare_slots;
-
-static struct bbm_slot *slots_alloc(void)
-{
-	if (spare_slots.nr)
-		return spare_slots.arrays[--spare_slots.nr];
-	return xcalloc(S2_ENTRIES_PER_TABLE, sizeof(struct bbm_slot));
-}
-
-/* slots must be all zero: forget_slots() has cleared what an op touched. */
-static void slots_release(struct bbm_slot *slots)
-{
-	if (!slots)
-		return;
-	if (spare_slots.nr == spare_slots.cap) {
-		size_t cap = spare_slots.cap ? 2 * spare_slots.cap : 64;
-		struct bbm_slot **arrays = realloc(spare_slots.arrays,
-						   cap * sizeof(*arrays));
-
-		if (!arrays) {
-			free(slots);
-			return;
-		}
-		spare_slots.arrays = arrays;
-		spare_slots.cap = cap;
-	}
-	spare_slots.arrays[spare_slots.nr++] = slots;
-}
-
 static struct bbm_slot *slot_find(const struct bbm_page *page, uint32_t index)
 {
 	return page->dirty ? &page->slots[index] : NULL;
@@ -221,7 +229,8 @@ static struct bbm_slot *slot_get(struct s2o_bbm *bbm, struct bbm_page *page,
 	if (page->dirty)
 		return &page->slots[index];
 	if (!page->slots)
-		page->slots = slots_alloc();
+		page->slots = xcalloc(S2_ENTRIES_PER_TABLE,
+				      sizeof(struct bbm_slot));
 	page->dirty = true;
 	page->lo = UINT64_MAX;
 	page->hi = 0;
@@ -852,13 +861,9 @@ static void forget_slots(struct s2o_bbm *bbm)
 static void forget_pages(struct s2o_bbm *bbm)
 {
 	forget_slots(bbm);
-	/* Only the buckets in use: ASan takes a stack trace even for NULL. */
-	for (size_t i = 0; i < bbm->cap; i++) {
-		if (!bbm->pages[i])
-			continue;
-		slots_release(bbm->pages[i]->slots);
-		free(bbm->pages[i]);
-	}
+	for (size_t i = 0; i < bbm->cap; i++)
+		if (bbm->pages[i])
+			record_release(bbm->pages[i]);
 	free(bbm->pages);
 	bbm->pages = NULL;
 	bbm->last = NULL;

@@ -225,6 +225,54 @@ static void list_tables(struct kernel_run *kr)
 	kr->info.nr_tables = nr;
 }
 
+/*
+ * What each kernel's checks and each differential allocate, kept on the
+ * thread for the next run: runs come one after another, and under ASan
+ * every allocation took a stack trace, and fresh memory a page fault.
+ */
+struct spare {
+	struct s2o_bbm *bbm;
+	struct s2o_imap before, after;
+	struct s2o_ranges touched;
+	struct s2o_diff *diff;	/* against the first kernel */
+};
+
+static _Thread_local struct spare spares[S2_MAX_KERNELS];
+
+static void take_spares(struct kernel_run *kr, size_t i)
+{
+	kr->bbm = spares[i].bbm ? spares[i].bbm : s2o_bbm_create();
+	if (!kr->bbm)
+		abort();
+	kr->before = spares[i].before;
+	kr->after = spares[i].after;
+	kr->touched = spares[i].touched;
+	spares[i] = (struct spare){ .diff = spares[i].diff };
+}
+
+static void park_spares(struct kernel_run *kr, size_t i)
+{
+	s2o_bbm_reset(kr->bbm);
+	spares[i].bbm = kr->bbm;
+	s2o_imap_clear(&kr->before);
+	s2o_imap_clear(&kr->after);
+	kr->touched.nr = 0;
+	spares[i].before = kr->before;
+	spares[i].after = kr->after;
+	spares[i].touched = kr->touched;
+}
+
+static struct s2o_diff *take_diff(size_t i, bool strict)
+{
+	struct s2o_diff *d = spares[i].diff;
+
+	spares[i].diff = NULL;
+	if (!d)
+		return s2o_diff_create(strict);
+	s2o_diff_reset(d, strict);
+	return d;
+}
+
 /* The kernel's simulated MMU, made when an op first arms it. */
 static struct s2o_mmu *mmu_of(struct kernel_run *kr)
 {
@@ -607,30 +655,22 @@ static int start(struct run *run, const struct s2_named_target *k,
 		return -1;
 	}
 	s2rt_events_clear();
-	kr->bbm = s2o_bbm_create();
-	if (!kr->bbm)
-		abort();
+	take_spares(kr, kr - run->kr);
 	start_schedule(&kr->sched, &run->seq->sched);
-	s2o_imap_init(&kr->before);
-	s2o_imap_init(&kr->after);
 	s2o_view_build(&kr->before, run->seq->ipa_bits);
 	s2o_imap_copy(&kr->after, &kr->before);
 	return 0;
 }
 
-static void stop(struct kernel_run *kr)
+static void stop(struct run *run, struct kernel_run *kr)
 {
 	s2rt_ctx_enter(kr->ctx);
 	if (kr->vm)
 		kr->k->target->destroy(kr->vm);
-	if (kr->bbm)
-		s2o_bbm_free(kr->bbm);
 	if (kr->mmu)
 		s2o_mmu_free(kr->mmu);
-	s2o_imap_free(&kr->before);
-	s2o_imap_free(&kr->after);
 	free(kr->tables);
-	s2o_ranges_free(&kr->touched);
+	park_spares(kr, kr - run->kr);
 	s2rt_ctx_free(kr->ctx);
 }
 
@@ -679,7 +719,7 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 		if (start(&run, &kernels[run.nr], &run.kr[run.nr]))
 			goto out;
 	for (unsigned int i = 1; i < run.nr; i++)
-		diffs[i] = s2o_diff_create(opts->strict);
+		diffs[i] = take_diff(i, opts->strict);
 	for (unsigned int op = 0, thread = 0, thread_alone = 0;
 	     op <= seq->nr_ops;) {
 		const struct s2_op *o = op < seq->nr_ops ? &seq->ops[op] : NULL;
@@ -716,8 +756,8 @@ unsigned int s2_run(const struct s2_named_target *kernels, unsigned int nr,
 out:
 	for (unsigned int i = 0; i < run.nr; i++) {
 		if (diffs[i])
-			s2o_diff_free(diffs[i]);
-		stop(&run.kr[i]);
+			spares[i].diff = diffs[i];
+		stop(&run, &run.kr[i]);
 	}
 	return run.res->findings;
 }

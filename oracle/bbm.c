@@ -861,14 +861,13 @@ static void forget_slots(struct s2o_bbm *bbm)
 static void forget_pages(struct s2o_bbm *bbm)
 {
 	forget_slots(bbm);
-	for (size_t i = 0; i < bbm->cap; i++)
+	for (size_t i = 0; i < bbm->cap; i++) {
 		if (bbm->pages[i])
 			record_release(bbm->pages[i]);
-	free(bbm->pages);
-	bbm->pages = NULL;
+		bbm->pages[i] = NULL;
+	}
 	bbm->last = NULL;
 	bbm->nr_pages = 0;
-	bbm->cap = 0;
 }
 
 struct s2o_bbm *s2o_bbm_create(void)
@@ -876,9 +875,15 @@ struct s2o_bbm *s2o_bbm_create(void)
 	return calloc(1, sizeof(struct s2o_bbm));
 }
 
+void s2o_bbm_reset(struct s2o_bbm *bbm)
+{
+	forget_pages(bbm);
+}
+
 void s2o_bbm_free(struct s2o_bbm *bbm)
 {
 	forget_pages(bbm);
+	free(bbm->pages);
 	free(bbm->dirty);
 	free(bbm);
 }

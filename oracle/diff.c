@@ -33,6 +33,14 @@ struct s2o_diff *s2o_diff_create(bool strict)
 	return d;
 }
 
+void s2o_diff_reset(struct s2o_diff *d, bool strict)
+{
+	d->strict = strict;
+	d->raced = false;
+	s2o_imap_clear(&d->explained);
+	d->compared.nr = 0;
+}
+
 void s2o_diff_free(struct s2o_diff *d)
 {
 	s2o_imap_free(&d->explained);

@@ -138,6 +138,8 @@ void s2o_op_range(const struct s2_op *op, uint64_t *start, uint64_t *end);
  * table pages freed only once unreachable and flushed. */
 struct s2o_bbm;
 struct s2o_bbm *s2o_bbm_create(void);
+/* As created, keeping its memory: one checker serves run after run. */
+void s2o_bbm_reset(struct s2o_bbm *bbm);
 void s2o_bbm_free(struct s2o_bbm *bbm);
 void s2o_bbm_check(struct s2o_bbm *bbm, const struct s2o_opinfo *info,
 		   struct s2o_report *r);
@@ -193,6 +195,8 @@ void s2o_mmu_finish(struct s2o_mmu *mmu, const struct s2o_imap *after,
 struct s2o_diff;
 /* strict: a kernel against itself patched, where any difference counts. */
 struct s2o_diff *s2o_diff_create(bool strict);
+/* As created, keeping its memory: one differential serves run after run. */
+void s2o_diff_reset(struct s2o_diff *d, bool strict);
 void s2o_diff_free(struct s2o_diff *d);
 /*
  * The same op ran on two kernels (names[0], names[1]).  Findings go to r;

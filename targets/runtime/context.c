@@ -324,12 +324,10 @@ void s2rt_cmpxchg_done(uint64_t *ptep, uint64_t old, uint64_t val,
 void s2rt_warn(const char *file, int line, const char *cond)
 {
 	const char *base = strrchr(file, '/');
-	struct s2rt_event *ev;
 	char where[32];
 	S2RT_SERIALIZED();
 
-	ev = s2rt_event_add(S2RT_EV_WARN, S2RT_NO_LEVEL, 0, line, 0, 0);
-	ev->file = file;
+	s2rt_event_add(S2RT_EV_WARN, S2RT_NO_LEVEL, 0, line, (uintptr_t)file, 0);
 	/* The line identifies the WARN; the tree it sits in does not. */
 	snprintf(where, sizeof(where), "%s:%d", base ? base + 1 : file, line);
 	s2rt_finding(S2RT_CHECK_WARN, where, S2RT_NO_LEVEL,

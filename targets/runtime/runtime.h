@@ -32,7 +32,7 @@ enum s2rt_event_kind {
 	S2RT_EV_ALLOC_FAIL,	/* an allocation the kernel asked for failed */
 	S2RT_EV_FREE,		/* a page pa, b pages */
 	S2RT_EV_FREE_UNLINKED,	/* a table pa, level */
-	S2RT_EV_WARN,		/* file, a line */
+	S2RT_EV_WARN,		/* a line, b the file's (const char *) */
 };
 
 struct s2rt_event {
@@ -42,7 +42,6 @@ struct s2rt_event {
 	uint32_t index;
 	uint64_t a, b, c;
 	uint64_t ipa;		/* stores: first IPA the entry translates */
-	const char *file;	/* WARN: where */
 };
 
 #define S2RT_NO_LEVEL (-128)

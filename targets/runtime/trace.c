@@ -83,7 +83,8 @@ void s2rt_event_print(const struct s2rt_event *ev, FILE *out)
 			ev->a, ev->level);
 		break;
 	case S2RT_EV_WARN:
-		fprintf(out, "  WARN      %s:%" PRIu64 "\n", ev->file, ev->a);
+		fprintf(out, "  WARN      %s:%" PRIu64 "\n",
+			(const char *)(uintptr_t)ev->b, ev->a);
 		break;
 	}
 }

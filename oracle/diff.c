@@ -41,13 +41,6 @@ void s2o_diff_reset(struct s2o_diff *d, bool strict)
 	d->compared.nr = 0;
 }
 
-void s2o_diff_free(struct s2o_diff *d)
-{
-	s2o_imap_free(&d->explained);
-	s2o_ranges_free(&d->compared);
-	free(d);
-}
-
 /*
  * Whether addr lies in the range of an op that stopped part-way on one
  * kernel, or in a leaf that range overlapped: the kernel that went on

@@ -121,7 +121,6 @@ void s2o_ranges_merge(struct s2o_ranges *rl);
 /* *out: the union of na ranges at a and nb at b, each list sorted. */
 void s2o_ranges_union(struct s2o_ranges *out, const uint64_t *a, size_t na,
 		      const uint64_t *b, size_t nb);
-void s2o_ranges_free(struct s2o_ranges *rl);
 /* Those ranges, sorted and merged, in *out (emptied first). */
 void s2o_touched(const struct s2rt_event *ev, size_t nr,
 		 struct s2o_ranges *out);
@@ -195,9 +194,11 @@ void s2o_mmu_finish(struct s2o_mmu *mmu, const struct s2o_imap *after,
 struct s2o_diff;
 /* strict: a kernel against itself patched, where any difference counts. */
 struct s2o_diff *s2o_diff_create(bool strict);
-/* As created, keeping its memory: one differential serves run after run. */
+/*
+ * As created, keeping its memory: one differential serves run after run
+ * (fuzz/run.c keeps them for the thread's life).
+ */
 void s2o_diff_reset(struct s2o_diff *d, bool strict);
-void s2o_diff_free(struct s2o_diff *d);
 /*
  * The same op ran on two kernels (names[0], names[1]).  Findings go to r;
  * divergences (intended differences between versions) go to div.  With

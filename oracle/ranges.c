@@ -70,9 +70,3 @@ void s2o_ranges_union(struct s2o_ranges *out, const uint64_t *a, size_t na,
 	}
 	/* Added in order, and each that meets the last grew it: merged. */
 }
-
-void s2o_ranges_free(struct s2o_ranges *rl)
-{
-	free(rl->r);
-	*rl = (struct s2o_ranges){ 0 };
-}

@@ -361,6 +361,12 @@ static const char *misplaced(const struct s2o_opinfo *info,
 struct lookup {
 	const struct s2o_opinfo *info;
 	const struct index *x;	/* NULL until needed */
+	/*
+	 * By level + 1: the report wants no more "target" findings there.
+	 * 6.1's set_owner misses with a CMO an entry: each would scan the
+	 * events around it, and the op's, and ask the report (strings).
+	 */
+	bool target_done[S2_LAST_LEVEL + 2];
 };
 
 static const struct index *index_of(struct lookup *lk)
@@ -481,17 +487,13 @@ static bool leaf_stored_nearby(const struct s2o_opinfo *info, size_t i,
 }
 
 /*
- * The old or new value of a store (unmap cleans the leaf it removed, §4),
- * or a leaf a flush met.
+ * Beyond the events next to the CMO: the old or new value of a store
+ * (unmap cleans the leaf it removed, §4), or a leaf a flush met.
  */
-static bool names_leaf(struct lookup *lk, size_t i, uint64_t pa, int level)
+static bool names_leaf(struct lookup *lk, uint64_t pa, int level)
 {
 	const struct index *x;
 
-	if (level < 0)
-		return false;
-	if (leaf_stored_nearby(lk->info, i, pa, level))
-		return true;
 	/*
 	 * A miss is reported once a signature (check_target()): outside a
 	 * flush, one scan of the op's stores answers it for less than
@@ -512,17 +514,24 @@ static void check_target(struct lookup *lk, size_t i, struct s2o_report *r)
 {
 	const struct s2rt_event *cmo = &lk->info->events[i];
 	int level = size_level(cmo->b);
+	bool *done = &lk->target_done[level + 1];
 	char size[32];
 
-	/* Found already (6.1's set_owner, once an entry): no need to look. */
-	if (!s2o_report_wants(r, "cmo", level, "target") ||
-	    names_leaf(lk, i, cmo->a, level))
+	if (*done ||
+	    (level >= 0 && leaf_stored_nearby(lk->info, i, cmo->a, level)))
+		return;
+	if (!s2o_report_wants(r, "cmo", level, "target")) {
+		*done = true;
+		return;
+	}
+	if (level >= 0 && names_leaf(lk, cmo->a, level))
 		return;
 	s2_size_format(cmo->b, size);
 	s2o_report(r, "cmo", level, "target",
 		   "%s of [0x%" PRIx64 ", +%s) matches no valid leaf the op "
 		   "replaced, installed or flushed",
 		   cmo_name(cmo->kind), cmo->a, size);
+	*done = true;
 }
 
 void s2o_cmo_check(const struct s2o_opinfo *info, struct s2o_report *r)

@@ -422,9 +422,13 @@ static void note_locked(struct s2o_bbm *bbm, struct bbm_page *page,
 			const struct s2rt_event *ev)
 {
 	bool locked = ev->c == S2_DESC_LOCKED;
-	struct bbm_slot *s = locked ? slot_get(bbm, page, ev->index) :
-				      slot_find(page, ev->index);
+	struct bbm_slot *s;
 
+	/* Most stores: no lock to take, none on the page to drop. */
+	if (!locked && !page->nr_locked)
+		return;
+	s = locked ? slot_get(bbm, page, ev->index) :
+		     slot_find(page, ev->index);
 	if (!s)
 		return;
 	if (s->locked != locked) {

@@ -122,17 +122,55 @@ static bool continues(const struct s2o_ival *iv, uint64_t start,
 		iv->v.pa + (start - iv->start) == v->pa);
 }
 
+/*
+ * Makes room for nr intervals where m holds [start, end): the parts of the
+ * intervals it overlaps that lie outside it survive, before and after the
+ * room.  At most one move of m's tail, and none when as many intervals go
+ * as come (an op mostly rewrites leaves one for one): the cost follows the
+ * intervals of the range, not those of the whole map.  Returns the index of
+ * the room's first slot; the caller fills all nr.
+ */
+static size_t make_room(struct s2o_imap *m, uint64_t start, uint64_t end,
+			size_t nr)
+{
+	size_t first = find(m, start), last = first, add;
+	struct s2o_ival head, tail;
+	bool has_head, has_tail;
+
+	while (last < m->nr && m->iv[last].start < end)
+		last++;
+	/* [first, last) overlap the range. */
+	has_head = first < last && m->iv[first].start < start;
+	has_tail = first < last && m->iv[last - 1].end > end;
+	if (has_head) {
+		head = m->iv[first];
+		head.end = start;
+	}
+	if (has_tail)
+		tail = clip_start(m->iv[last - 1], end);
+	add = has_head + nr + has_tail;
+	reserve(m, m->nr - (last - first) + add);
+	if (first + add != last)
+		memmove(&m->iv[first + add], &m->iv[last],
+			(m->nr - last) * sizeof(*m->iv));
+	m->nr = m->nr - (last - first) + add;
+	if (has_head)
+		m->iv[first++] = head;
+	if (has_tail)
+		m->iv[first + nr] = tail;
+	return first;
+}
+
 void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		  const struct s2o_val *v)
 {
-	struct s2o_ival head, tail;
-	size_t first, last, keep = 0, add;
+	bool mapped = v->kind != S2O_UNMAPPED;
+	size_t at;
 
 	if (start >= end)
 		return;
 	/* Past the last interval, as a walk refilling a range goes. */
-	if (v->kind != S2O_UNMAPPED &&
-	    (!m->nr || m->iv[m->nr - 1].end <= start)) {
+	if (mapped && (!m->nr || m->iv[m->nr - 1].end <= start)) {
 		if (m->nr && continues(&m->iv[m->nr - 1], start, v)) {
 			m->iv[m->nr - 1].end = end;
 			return;
@@ -141,75 +179,22 @@ void s2o_imap_set(struct s2o_imap *m, uint64_t start, uint64_t end,
 		m->iv[m->nr++] = (struct s2o_ival){ start, end, *v };
 		return;
 	}
-	first = find(m, start);
-	last = first;
-	while (last < m->nr && m->iv[last].start < end)
-		last++;
-	/* [first, last) overlap the range; their outside parts survive. */
-	if (first < last && m->iv[first].start < start) {
-		head = m->iv[first];
-		head.end = start;
-		keep |= 1;
-	}
-	if (first < last && m->iv[last - 1].end > end) {
-		tail = clip_start(m->iv[last - 1], end);
-		keep |= 2;
-	}
-	add = !!(keep & 1) + !!(keep & 2) + (v->kind != S2O_UNMAPPED);
-	if (first == last && !add)
-		return;
-	reserve(m, m->nr - (last - first) + add);
-	/* Replacing intervals one for one (the common edit) moves nothing. */
-	if (first + add != last)
-		memmove(&m->iv[first + add], &m->iv[last],
-			(m->nr - last) * sizeof(*m->iv));
-	m->nr = m->nr - (last - first) + add;
-	if (keep & 1)
-		m->iv[first++] = head;
-	if (v->kind != S2O_UNMAPPED)
-		m->iv[first++] = (struct s2o_ival){ start, end, *v };
-	if (keep & 2)
-		m->iv[first] = tail;
+	at = make_room(m, start, end, mapped);
+	if (mapped)
+		m->iv[at] = (struct s2o_ival){ start, end, *v };
 }
 
-/*
- * Replaces [start, end) of dst by what src holds there, with at most one
- * move of dst's tail, and none when as many intervals go as come (an op
- * mostly rewrites leaves one for one): the cost follows the intervals of
- * the range, not those of the whole map.
- */
+/* Replaces [start, end) of dst by what src holds there. */
 void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
 		     const struct s2o_imap *src)
 {
-	size_t first = find(src, start), last = first;
-	size_t gone = find(dst, start), kept = gone, add, at;
-	struct s2o_ival head, tail;
-	bool has_head, has_tail;
+	size_t first = find(src, start), last = first, at;
 
 	if (start >= end)
 		return;
 	while (last < src->nr && src->iv[last].start < end)
 		last++;
-	while (kept < dst->nr && dst->iv[kept].start < end)
-		kept++;
-	/* [gone, kept) overlap the range; their outside parts survive. */
-	has_head = gone < kept && dst->iv[gone].start < start;
-	has_tail = gone < kept && dst->iv[kept - 1].end > end;
-	if (has_head) {
-		head = dst->iv[gone];
-		head.end = start;
-	}
-	if (has_tail)
-		tail = clip_start(dst->iv[kept - 1], end);
-	add = has_head + (last - first) + has_tail;
-	reserve(dst, dst->nr - (kept - gone) + add);
-	if (gone + add != kept)
-		memmove(&dst->iv[gone + add], &dst->iv[kept],
-			(dst->nr - kept) * sizeof(*dst->iv));
-	dst->nr = dst->nr - (kept - gone) + add;
-	at = gone;
-	if (has_head)
-		dst->iv[at++] = head;
+	at = make_room(dst, start, end, last - first);
 	for (size_t i = first; i < last; i++) {
 		struct s2o_ival iv = clip_start(src->iv[i], start);
 
@@ -217,8 +202,6 @@ void s2o_imap_splice(struct s2o_imap *dst, uint64_t start, uint64_t end,
 			iv.end = end;
 		dst->iv[at++] = iv;
 	}
-	if (has_tail)
-		dst->iv[at] = tail;
 }
 
 struct s2o_val s2o_imap_get(const struct s2o_imap *m, uint64_t addr,

@@ -42,7 +42,7 @@ struct kernel_run {
 	struct s2rt_ctx *ctx;
 	struct s2_vm *vm;
 	struct s2o_bbm *bbm;
-	struct s2o_mmu *mmu;		/* NULL until an op arms it: mmu_of() */
+	struct s2o_mmu *mmu;		/* made by the first op to arm one: mmu_of() */
 	struct s2rt_schedule sched;
 	const struct section *section;	/* the one running, or NULL */
 	struct s2o_thread_op section_ops[S2_SECTION_MAX_OPS];
@@ -232,6 +232,7 @@ static void list_tables(struct kernel_run *kr)
  */
 struct spare {
 	struct s2o_bbm *bbm;
+	struct s2o_mmu *mmu;	/* NULL until an op armed one */
 	struct s2o_imap before, after;
 	struct s2o_ranges touched;
 	struct s2o_diff *diff;	/* against the first kernel */
@@ -244,6 +245,7 @@ static void take_spares(struct kernel_run *kr, size_t i)
 	kr->bbm = spares[i].bbm ? spares[i].bbm : s2o_bbm_create();
 	if (!kr->bbm)
 		abort();
+	kr->mmu = spares[i].mmu;
 	kr->before = spares[i].before;
 	kr->after = spares[i].after;
 	kr->touched = spares[i].touched;
@@ -254,6 +256,7 @@ static void park_spares(struct kernel_run *kr, size_t i)
 {
 	s2o_bbm_reset(kr->bbm);
 	spares[i].bbm = kr->bbm;
+	spares[i].mmu = kr->mmu;
 	s2o_imap_clear(&kr->before);
 	s2o_imap_clear(&kr->after);
 	kr->touched.nr = 0;
@@ -273,7 +276,7 @@ static struct s2o_diff *take_diff(size_t i, bool strict)
 	return d;
 }
 
-/* The kernel's simulated MMU, made when an op first arms it. */
+/* The kernel's simulated MMU, made when an op first arms one. */
 static struct s2o_mmu *mmu_of(struct kernel_run *kr)
 {
 	if (!kr->mmu && !(kr->mmu = s2o_mmu_create()))
@@ -667,8 +670,6 @@ static void stop(struct run *run, struct kernel_run *kr)
 	s2rt_ctx_enter(kr->ctx);
 	if (kr->vm)
 		kr->k->target->destroy(kr->vm);
-	if (kr->mmu)
-		s2o_mmu_free(kr->mmu);
 	free(kr->tables);
 	park_spares(kr, kr - run->kr);
 	s2rt_ctx_free(kr->ctx);

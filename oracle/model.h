@@ -45,8 +45,9 @@ const char *s2o_plan_rcs(const struct s2o_plan *p, char *buf, size_t len);
 /*
  * The leaves holding the piece [*start, *end) of a mapping, v being its
  * value at *start: an interval may be a clipped part of a leaf (view.c
- * walks again only what stores touched), so the extent comes from the
- * level.  Returns v with the PA at the new *start.
+ * walks again only what stores touched) or a run of leaves (imap.h), so
+ * the extent comes from the level.  Returns v with the PA at the new
+ * *start.
  */
 struct s2o_val s2o_leaf_span(const struct s2o_val *v, uint64_t *start,
 			     uint64_t *end);

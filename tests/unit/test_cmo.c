@@ -157,6 +157,14 @@ static const struct s2o_finding *finding(const char *field)
 	return NULL;
 }
 
+/* Is there a finding on field whose message says text? */
+static bool says(const char *field, const char *text)
+{
+	const struct s2o_finding *f = finding(field);
+
+	return f && strstr(f->msg, text);
+}
+
 /* VERBOSE=1 shows the messages. */
 static void check(void)
 {
@@ -220,23 +228,18 @@ TEST(test_cmo_catches_dcache_too_small)
 
 TEST(test_cmo_catches_dcache_after_store)
 {
-	const struct s2o_finding *f;
-
 	start(S2_OP_MAP, 0);
 	store_l2(0, block(PA, false));
 	dcache(PA, SZ_2M);
 	check();
 	CHECK_EQ_U64(rep.nr, 1);
-	f = finding("dcache");
-	CHECK(f && strstr(f->msg, "one comes after the store"));
+	CHECK(says("dcache", "one comes after the store"));
 }
 
 /* 6.12 order: LOCKED, TLBI, CMOs, new leaf; a clean before the break is
  * outside the window. */
 TEST(test_cmo_catches_dcache_before_break)
 {
-	const struct s2o_finding *f;
-
 	start(S2_OP_MAP, 0);
 	map_before(IPA, SZ_2M, 4 * GIB, 2, S2_PROT_R | S2_PROT_W);
 	dcache(PA, SZ_2M);
@@ -245,8 +248,7 @@ TEST(test_cmo_catches_dcache_before_break)
 	store_l2(S2_DESC_LOCKED, block(PA, false));
 	check();
 	CHECK_EQ_U64(rep.nr, 1);
-	f = finding("dcache");
-	CHECK(f && strstr(f->msg, "before the entry was broken"));
+	CHECK(says("dcache", "before the entry was broken"));
 }
 
 TEST(test_cmo_accepts_dcache_between_break_and_store)
@@ -551,8 +553,6 @@ TEST(test_cmo_accepts_dcache_far_before_store)
 
 TEST(test_cmo_catches_dcache_far_before_break)
 {
-	const struct s2o_finding *f;
-
 	start(S2_OP_MAP, 0);
 	map_before(IPA, SZ_2M, 4 * GIB, 2, S2_PROT_R | S2_PROT_W);
 	dcache(PA, SZ_2M);
@@ -562,22 +562,18 @@ TEST(test_cmo_catches_dcache_far_before_break)
 	store_l2(S2_DESC_LOCKED, block(PA, false));
 	check();
 	CHECK_EQ_U64(rep.nr, 1);
-	f = finding("dcache");
-	CHECK(f && strstr(f->msg, "before the entry was broken"));
+	CHECK(says("dcache", "before the entry was broken"));
 }
 
 TEST(test_cmo_catches_dcache_far_after_store)
 {
-	const struct s2o_finding *f;
-
 	start(S2_OP_MAP, 0);
 	store_l2(0, block(PA, false));
 	far_apart();
 	dcache(PA, SZ_2M);
 	check();
 	CHECK_EQ_U64(findings("dcache"), 1);
-	f = finding("dcache");
-	CHECK(f && strstr(f->msg, "one comes after the store"));
+	CHECK(says("dcache", "one comes after the store"));
 }
 
 /* One finding per signature: a CMO misaimed per entry hides nothing else. */

@@ -71,46 +71,6 @@ void s2rt_pool_release(struct s2rt_pool *pool)
 	munmap(pool->base, bytes);
 }
 
-uint64_t s2rt_page_pa(unsigned int idx)
-{
-	return S2RT_POOL_PA + ((uint64_t)idx << S2RT_PAGE_SHIFT);
-}
-
-void *s2rt_page_va(struct s2rt_pool *pool, unsigned int idx)
-{
-	return pool->base + ((size_t)idx << S2RT_PAGE_SHIFT);
-}
-
-/* Index of the pool page at physical address pa, or -1. */
-long s2rt_pa_index(uint64_t pa)
-{
-	if (pa < S2RT_POOL_PA ||
-	    pa >= S2RT_POOL_PA + ((uint64_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT))
-		return -1;
-	return (pa - S2RT_POOL_PA) >> S2RT_PAGE_SHIFT;
-}
-
-/* Index of the pool page holding addr, or -1 if addr is not in the pool. */
-long s2rt_page_index(struct s2rt_pool *pool, const void *addr)
-{
-	const char *p = addr;
-
-	if (p < pool->base ||
-	    p >= pool->base + ((size_t)S2RT_POOL_PAGES << S2RT_PAGE_SHIFT))
-		return -1;
-	return (p - pool->base) >> S2RT_PAGE_SHIFT;
-}
-
-void s2rt_page_changed(struct s2rt_pool *pool, long idx)
-{
-	struct s2rt_page *page = &pool->pages[idx];
-
-	if (page->changed == pool->check_gen)
-		return;
-	page->changed = pool->check_gen;
-	pool->changed[pool->nr_changed++] = idx;
-}
-
 static void page_take(struct s2rt_pool *pool, unsigned int idx, bool exact)
 {
 	struct s2rt_page *page = &pool->pages[idx];

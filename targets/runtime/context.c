@@ -185,8 +185,7 @@ void s2rt_page_place(long idx, int level, uint64_t ipa)
 
 		if (!s2_desc_is_table(entries[i], level))
 			continue;
-		child = s2rt_page_index(pool,
-					s2rt_phys_to_virt(s2_desc_pa(entries[i])));
+		child = s2rt_pa_index(s2_desc_pa(entries[i]));
 		if (child >= 0 && pool->pages[child].state == S2RT_PAGE_LIVE)
 			s2rt_page_place(child, level + 1,
 					ipa + i * s2_level_size(level));
@@ -203,8 +202,7 @@ static void account_store(struct s2rt_page *page, long idx, uint32_t index,
 	s2rt_page_changed(&s2rt_cur->pool, idx);
 	if (page->level == S2RT_NO_LEVEL || !s2_desc_is_table(val, page->level))
 		return;
-	child = s2rt_page_index(&s2rt_cur->pool,
-				s2rt_phys_to_virt(s2_desc_pa(val)));
+	child = s2rt_pa_index(s2_desc_pa(val));
 	if (child >= 0)
 		s2rt_page_place(child, page->level + 1,
 				page->ipa + index * s2_level_size(page->level));

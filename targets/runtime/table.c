@@ -101,7 +101,7 @@ static void walk_page(long idx, const struct walk *w)
 		w->fn(&e, w->arg);
 		if (!s2_desc_is_table(e.pte, e.level))
 			continue;
-		child = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(e.pte)));
+		child = s2rt_pa_index(s2_desc_pa(e.pte));
 		if (child < 0 || pool->pages[child].state != S2RT_PAGE_LIVE) {
 			s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, "access", e.level,
 				     "L%d entry for IPA 0x%" PRIx64
@@ -164,7 +164,7 @@ void s2rt_translate(uint64_t ipa, struct s2rt_translation *t)
 			t->valid = s2_desc_valid(t->pte);
 			return;
 		}
-		idx = s2rt_page_index(pool, s2rt_phys_to_virt(s2_desc_pa(t->pte)));
+		idx = s2rt_pa_index(s2_desc_pa(t->pte));
 		if (idx < 0) {
 			t->freed = true;
 			return;

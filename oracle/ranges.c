@@ -28,21 +28,12 @@ static int by_start(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-static bool sorted(const struct s2o_ranges *rl)
-{
-	for (size_t i = 1; i < rl->nr; i++)
-		if (rl->r[2 * i] < rl->r[2 * i - 2])
-			return false;
-	return true;
-}
-
 void s2o_ranges_merge(struct s2o_ranges *rl)
 {
 	uint64_t *r = rl->r;
 	size_t merged = 0;
 
-	if (!sorted(rl))
-		s2o_sort(r, rl->nr, 2 * sizeof(*r), by_start);
+	s2o_sort(r, rl->nr, 2 * sizeof(*r), by_start);
 	for (size_t i = 0; i < rl->nr; i++) {
 		if (merged && r[2 * i] <= r[2 * merged - 1]) {
 			if (r[2 * i + 1] > r[2 * merged - 1])

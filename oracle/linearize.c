@@ -29,7 +29,7 @@ enum outcome {
 	DONE,		/* the model's outcome, expect */
 	STOPPED,	/* a walk that stopped at once: alt */
 	PART_WAY,	/* stopped part-way: alt where after is not expect */
-	LOST,		/* a fault that lost the race: nothing */
+	LOST,		/* a fault or mkyoung that lost the race: nothing */
 	RELAXED,	/* a fault that relaxed the leaf there by then */
 	NR_OUTCOMES
 };
@@ -411,11 +411,40 @@ static const struct s2o_plan *relaxed(struct search *s, unsigned int depth,
 	return &s->s->relax;
 }
 
+/*
+ * kvm_pgtable_stage2_mkyoung() walks under the read lock and gives up at
+ * the first invalid entry.  If another vCPU broke an entry on the way to
+ * its IPA (6.12 locks a table entry while it coalesces the table into a
+ * block), it returns no leaf and changes nothing, and KVM's
+ * handle_access_fault() lets the vCPU fault again.  So a mkyoung that
+ * found no leaf where the model has one lost that race, if another
+ * thread stored to an entry translating its IPA.
+ */
+static bool mkyoung_lost(const struct search *s, const struct s2o_thread_op *t,
+			 const struct s2o_plan *p)
+{
+	const struct s2o_opinfo *info = s->info;
+
+	if (t->op->kind != S2_OP_MKYOUNG || s2o_plan_allows(p, t->rc))
+		return false;
+	for (size_t i = 0; i < info->nr_events; i++) {
+		const struct s2rt_event *ev = &info->events[i];
+
+		if (ev->kind == S2RT_EV_STORE && ev->thread != t->thread &&
+		    ev->level >= 0 && ev->level <= S2_LAST_LEVEL &&
+		    t->op->ipa >= ev->ipa &&
+		    t->op->ipa - ev->ipa < s2_level_size(ev->level))
+			return true;
+	}
+	return false;
+}
+
 static bool apply_outcome(struct search *s, unsigned int depth,
 			  enum outcome o, const struct s2o_imap *before)
 {
 	const struct s2o_plan *p = &s->s->plan[depth];
-	const struct s2_op *op = s->ops[s->path[depth].op].op;
+	const struct s2o_thread_op *t = &s->ops[s->path[depth].op];
+	const struct s2_op *op = t->op;
 	struct s2o_imap *next = &s->s->state[depth + 1];
 
 	switch (o) {
@@ -440,8 +469,9 @@ static bool apply_outcome(struct search *s, unsigned int depth,
 		return part_way(next, p, p->partial ? p->alt : before,
 				s->info->after);
 	case LOST:
-		if (op->kind != S2_OP_FAULT ||
-		    !differ(&p->expect, before, p->start, p->end))
+		if (op->kind == S2_OP_FAULT ?
+			    !differ(&p->expect, before, p->start, p->end) :
+			    !mkyoung_lost(s, t, p))
 			return false;
 		s2o_imap_copy(next, before);
 		return true;
@@ -467,17 +497,19 @@ static void step(struct search *s, unsigned int depth, unsigned int i,
 {
 	const struct s2o_thread_op *t = &s->ops[i];
 	struct s2o_plan *p = &s->s->plan[depth];
+	bool lost_only;	/* its rc only a lost race explains */
 
 	s->path[depth].op = i;
 	s->path[depth].outcome = DONE;
 	plan(s, t->op, t->rc, t->alloc_failed, before, p);
-	if (!s2o_plan_allows(p, t->rc)) {
+	lost_only = mkyoung_lost(s, t, p);
+	if (!s2o_plan_allows(p, t->rc) && !lost_only) {
 		rc_failed(s, depth);
 		return;
 	}
 	s->done |= 1u << i;
 	for (enum outcome o = DONE; o < NR_OUTCOMES && !s->explained; o++) {
-		if (!apply(s, depth, o, before))
+		if ((lost_only && o != LOST) || !apply(s, depth, o, before))
 			continue;
 		s->path[depth].outcome = o;
 		search(s, depth + 1);

@@ -166,6 +166,56 @@ TEST(test_a_fault_that_lost_the_race_did_nothing)
 				"found unmapped"));
 }
 
+/* A store of the section's event log: thread's, to the entry at ipa. */
+static struct s2rt_event events[2];
+
+static void stored(unsigned int thread, uint64_t ipa, int level)
+{
+	events[info.nr_events++] = (struct s2rt_event){
+		.kind = S2RT_EV_STORE, .level = level, .thread = thread,
+		.ipa = ipa,
+	};
+	info.events = events;
+}
+
+/*
+ * A mkyoung that met the table entry above its page locked by another
+ * thread (6.12 coalescing the table into a block) returns no leaf; one
+ * that no other thread's store could have stopped must not.
+ */
+TEST(test_a_mkyoung_that_met_a_broken_entry_did_nothing)
+{
+	setup();
+	leaf(&before, PAGE_A, 3, 0x1000, RW, 0);
+	on(1, OP(MKYOUNG, .ipa = PAGE_A), 0);
+	on(2, OP(MAP, .ipa = PAGE_A, .size = SZ_2M, .pa = 0x200000,
+		 .prot = RW), 0);
+	leaf(&after, PAGE_A, 2, 0x200000, RW, 1);
+	CHECK_EQ_U64(judge(), 1);
+	CHECK(reported("rc", "t1 mkyoung 0x40000000: expected 1, returned 0"));
+	/* Its own store, or another thread's elsewhere, stopped nothing. */
+	stored(1, PAGE_A, 2);
+	stored(2, PAGE_A - SZ_2M, 2);
+	CHECK_EQ_U64(judge(), 1);
+	CHECK(reported("rc", "expected 1, returned 0"));
+	info.nr_events = 0;
+	stored(2, PAGE_A, 2);
+	CHECK_EQ_U64(judge(), 0);
+	/* Having lost, it changed nothing: the page stays old. */
+	setup();
+	leaf(&before, PAGE_A, 3, 0x1000, RW, 0);
+	on(1, OP(MKYOUNG, .ipa = PAGE_A), 0);
+	on(2, OP(MAP, .ipa = PAGE_B, .size = SZ_4K, .pa = 0x2000, .prot = RW),
+	   0);
+	stored(2, PAGE_A, 1);
+	leaf(&after, PAGE_A, 3, 0x1000, RW, 0);
+	page(&after, PAGE_B, 0x2000, RW);
+	CHECK_EQ_U64(judge(), 0);
+	leaf(&after, PAGE_A, 3, 0x1000, RW, 1);
+	CHECK_EQ_U64(judge(), 1);
+	CHECK(reported("young", "IPA 0x40000000: expected map 0x1000 rw old"));
+}
+
 /*
  * 6.1's map stops at a chunk it leaves unchanged (-EAGAIN): the chunks
  * before it are new, the ones after it old.
@@ -289,6 +339,7 @@ int main(void)
 	RUN(test_each_thread_keeps_its_order);
 	RUN(test_rc_no_order_allows_is_reported);
 	RUN(test_a_fault_that_lost_the_race_did_nothing);
+	RUN(test_a_mkyoung_that_met_a_broken_entry_did_nothing);
 	RUN(test_a_walk_may_stop_part_way);
 	RUN(test_a_walk_may_stop_at_once);
 	RUN(test_an_access_flag_left_open_is_settled_both_ways);

@@ -30,7 +30,8 @@ static struct s2o_val entry_val(uint64_t pte, int level)
 /*
  * A walk's leaves come in order, and most carry on the one before: the
  * next page of a run is its descriptor plus the page size.  A run is
- * decoded and set once, not once a leaf.
+ * decoded and set once, not once a leaf; the walk hands over each table
+ * page's part of it in one call, and the parts join here.
  */
 struct refill {
 	struct s2o_imap *m;
@@ -38,6 +39,8 @@ struct refill {
 	struct s2o_val run;	/* S2O_UNMAPPED: none yet */
 	uint64_t run_start, run_end;
 	int level;
+	uint64_t step;		/* a leaf's PA on from the one before: the
+				 * granule, or 0 for annotations */
 	uint64_t next_pte;	/* what the run's next leaf would hold */
 };
 
@@ -57,8 +60,8 @@ static void add_entry(const struct s2_entry *e, void *arg)
 
 	if (rf->run.kind != S2O_UNMAPPED && e->level == rf->level &&
 	    e->ipa == rf->run_end && e->pte == rf->next_pte) {
-		rf->run_end += size;
-		rf->next_pte += rf->run.kind == S2O_MAPPED ? size : 0;
+		rf->run_end += e->nr * size;
+		rf->next_pte += e->nr * rf->step;
 		return;
 	}
 	flush_run(rf);
@@ -66,9 +69,10 @@ static void add_entry(const struct s2_entry *e, void *arg)
 	if (rf->run.kind == S2O_UNMAPPED)
 		return;
 	rf->level = e->level;
+	rf->step = rf->run.kind == S2O_MAPPED ? size : 0;
 	rf->run_start = e->ipa;
-	rf->run_end = e->ipa + size;
-	rf->next_pte = e->pte + (rf->run.kind == S2O_MAPPED ? size : 0);
+	rf->run_end = e->ipa + e->nr * size;
+	rf->next_pte = e->pte + e->nr * rf->step;
 	/* A store into a detached table may name a range a block now covers. */
 	if (rf->run_start < rf->start) {
 		rf->run.pa += rf->start - rf->run_start;
@@ -86,7 +90,7 @@ static void refill(struct s2o_imap *m, uint64_t start, uint64_t end)
 	struct refill rf = { .m = &fresh, .start = start, .end = end };
 
 	s2o_imap_clear(&fresh);
-	s2rt_walk_range(start, end, add_entry, &rf);
+	s2rt_walk_runs(start, end, add_entry, &rf);
 	flush_run(&rf);
 	s2o_imap_splice(m, start, end, &fresh);
 }

@@ -54,6 +54,8 @@ struct s2_entry {
 	uint64_t pte;		/* raw descriptor */
 	uint64_t table_pa;	/* PA of the table page holding it */
 	unsigned int index;	/* index within that page */
+	unsigned int nr;	/* 1, or with s2rt_walk_runs() the entries
+				 * from index on that carry this one on */
 };
 
 typedef void (*s2_entry_fn)(const struct s2_entry *entry, void *arg);

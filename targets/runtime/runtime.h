@@ -84,6 +84,13 @@ void s2rt_set_root(void *pgd, int start_level, unsigned int ia_bits);
 void s2rt_walk(s2_entry_fn fn, void *arg);
 /* Only the entries whose IPA range meets [start, end), and their tables. */
 void s2rt_walk_range(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg);
+/*
+ * The same, but consecutive entries of a page that carry on the first (each
+ * a valid leaf of the next block of PA with the same attributes, or the
+ * same invalid value) come as one, with their number: a range mapped page
+ * by page is a few calls, not one a page.
+ */
+void s2rt_walk_runs(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg);
 
 /* --- table pages --------------------------------------------------------- */
 

@@ -65,9 +65,22 @@ size_t s2rt_tables(struct s2rt_table *out, size_t max)
 
 struct walk {
 	uint64_t start, end;	/* IPAs of interest */
+	bool runs;		/* s2rt_walk_runs() */
 	s2_entry_fn fn;
 	void *arg;
 };
+
+/* How many entries from i to last carry entries[i] on (s2rt_walk_runs()). */
+static unsigned int run_length(const uint64_t *entries, unsigned int i,
+			       unsigned int last, uint64_t size)
+{
+	uint64_t step = s2_desc_valid(entries[i]) ? size : 0;
+	unsigned int j = i + 1;
+
+	while (j <= last && entries[j] == entries[j - 1] + step)
+		j++;
+	return j - i;
+}
 
 static void walk_page(long idx, const struct walk *w)
 {
@@ -97,10 +110,17 @@ static void walk_page(long idx, const struct walk *w)
 			.pte = entries[i],
 			.table_pa = table_pa,
 			.index = i,
+			.nr = 1,
 		};
-		w->fn(&e, w->arg);
-		if (!s2_desc_is_table(e.pte, e.level))
+		if (!s2_desc_is_table(e.pte, e.level)) {
+			if (w->runs)
+				e.nr = run_length(entries, i, last, size);
+			seen += e.nr - 1;
+			i += e.nr - 1;
+			w->fn(&e, w->arg);
 			continue;
+		}
+		w->fn(&e, w->arg);
 		child = s2rt_pa_index(s2_desc_pa(e.pte));
 		if (child < 0 || pool->pages[child].state != S2RT_PAGE_LIVE) {
 			s2rt_finding(S2RT_CHECK_USE_AFTER_FREE, "access", e.level,
@@ -114,16 +134,26 @@ static void walk_page(long idx, const struct walk *w)
 	}
 }
 
-void s2rt_walk_range(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg)
+static void walk(const struct walk *w)
 {
 	struct s2rt_ctx *ctx = s2rt_cur;
 	long first = s2rt_page_index(&ctx->pool, ctx->root);
 	uint64_t span = S2_ENTRIES_PER_TABLE * s2_level_size(ctx->start_level);
-	struct walk w = { .start = start, .end = end, .fn = fn, .arg = arg };
 
 	for (unsigned int i = 0; first >= 0 && i < ctx->nr_root_pages; i++)
-		if (start < (i + 1) * span && end > i * span)
-			walk_page(first + i, &w);
+		if (w->start < (i + 1) * span && w->end > i * span)
+			walk_page(first + i, w);
+}
+
+void s2rt_walk_range(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg)
+{
+	walk(&(struct walk){ .start = start, .end = end, .fn = fn, .arg = arg });
+}
+
+void s2rt_walk_runs(uint64_t start, uint64_t end, s2_entry_fn fn, void *arg)
+{
+	walk(&(struct walk){ .start = start, .end = end, .runs = true,
+			     .fn = fn, .arg = arg });
 }
 
 void s2rt_walk(s2_entry_fn fn, void *arg)

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of the live table's walk by runs (targets/runtime/table.c) and
+ * of the view the oracle builds from it (oracle/view.c): a table built
+ * through the real runtime, with runs that carry on and entries that break
+ * them by PA, by attributes, by level and by the range asked for.
+ */
+#include "../../oracle/desc.h"
+#include "../../oracle/oracle.h"
+#include "check.h"
+
+#define L3_IPA 0x40000000ULL	/* the first L3 page's first entry */
+#define PA 0x80000000ULL
+/* Normal write-back, inner shareable, young, execute-never. */
+#define LEAF_BITS                                                              \
+	(S2_DESC_VALID | S2_DESC_TABLE | (0xfULL << S2_DESC_MEMATTR_SHIFT) |   \
+	 S2_DESC_SH_MASK | S2_DESC_AF | S2_DESC_XN | S2_DESC_S2AP_R)
+#define OWNER_1 (1ULL << 2)
+
+/* pgd[1] -> l2; l2[0] -> l3a, l2[1] -> l3b: [1G, 1G + 4M) by pages. */
+static struct {
+	struct s2rt_ctx *ctx;
+	uint64_t *pgd, *l2, *l3a, *l3b;
+	struct s2o_imap view;
+} t;
+
+static uint64_t table_desc(uint64_t *table)
+{
+	return s2rt_virt_to_phys(table) | S2_DESC_VALID | S2_DESC_TABLE;
+}
+
+static uint64_t page_desc(uint64_t pa, bool write)
+{
+	return pa | LEAF_BITS | (write ? S2_DESC_S2AP_W : 0);
+}
+
+static void setup(void)
+{
+	t.ctx = s2rt_ctx_create(0);
+	s2rt_ctx_enter(t.ctx);
+	t.pgd = s2rt_pages_exact_alloc(2 * S2_PAGE_SIZE);
+	s2rt_set_root(t.pgd, 1, 40);
+	t.l2 = s2rt_page_alloc();
+	t.l3a = s2rt_page_alloc();
+	t.l3b = s2rt_page_alloc();
+	s2rt_store(&t.pgd[1], table_desc(t.l2), false);
+	s2rt_store(&t.l2[0], table_desc(t.l3a), false);
+	s2rt_store(&t.l2[1], table_desc(t.l3b), false);
+	s2o_imap_init(&t.view);
+}
+
+static void teardown(void)
+{
+	s2o_imap_free(&t.view);
+	s2rt_ctx_free(t.ctx);
+}
+
+/* l3a[first, first + nr) map PA on from pa, page by page. */
+static void map_pages(uint64_t *l3, unsigned int first, unsigned int nr,
+		      uint64_t pa, bool write)
+{
+	for (unsigned int i = 0; i < nr; i++)
+		s2rt_store(&l3[first + i], page_desc(pa + i * S2_PAGE_SIZE,
+						     write), false);
+}
+
+/* The leaf entries a walk reports, as "index:nr" from l3a and l3b. */
+struct seen {
+	char text[256];
+};
+
+static void note_leaf(const struct s2_entry *e, void *arg)
+{
+	struct seen *s = arg;
+	size_t n = strlen(s->text);
+
+	if (e->level == S2_LAST_LEVEL)
+		snprintf(s->text + n, sizeof(s->text) - n, "%s%u:%u",
+			 n ? " " : "", e->index, e->nr);
+}
+
+static const char *runs(uint64_t start, uint64_t end, struct seen *s)
+{
+	s->text[0] = '\0';
+	s2rt_walk_runs(start, end, note_leaf, s);
+	return s->text;
+}
+
+/* The interval of the view holding addr: "start-end map pa" or "owner". */
+static const char *view_at(uint64_t addr, char buf[96])
+{
+	uint64_t start, end;
+	struct s2o_val v = s2o_imap_get(&t.view, addr, &start, &end);
+	char what[48];
+
+	s2o_val_describe(&v, false, false, what, sizeof(what));
+	snprintf(buf, 96, "0x%" PRIx64 "-0x%" PRIx64 " %s", start, end, what);
+	return buf;
+}
+
+TEST(test_walk_runs_joins_only_entries_that_carry_on)
+{
+	struct seen s;
+
+	setup();
+	map_pages(t.l3a, 0, 10, PA, true);
+	/* PA jumps; then the next page in PA but read-only; then owners. */
+	map_pages(t.l3a, 10, 1, PA + 0x100000, true);
+	map_pages(t.l3a, 11, 2, PA + 0x101000, false);
+	s2rt_store(&t.l3a[13], OWNER_1, false);
+	s2rt_store(&t.l3a[14], OWNER_1, false);
+	s2rt_store(&t.l3a[15], OWNER_1 << 1, false);
+	CHECK_EQ_STR(runs(L3_IPA, L3_IPA + (2ULL << 20), &s),
+		     "0:10 10:1 11:2 13:2 15:1");
+	/* A run ends where the range does; the walk by entry stays by entry. */
+	CHECK_EQ_STR(runs(L3_IPA + 0x2000, L3_IPA + 0x5000, &s), "2:3");
+	s.text[0] = '\0';
+	s2rt_walk_range(L3_IPA, L3_IPA + 0x3000, note_leaf, &s);
+	CHECK_EQ_STR(s.text, "0:1 1:1 2:1");
+	teardown();
+}
+
+TEST(test_view_joins_runs_across_table_pages)
+{
+	char buf[96];
+
+	setup();
+	/* The last 2 pages of l3a and the first 3 of l3b: one run of PA. */
+	map_pages(t.l3a, 510, 2, PA, true);
+	map_pages(t.l3b, 0, 3, PA + 2 * S2_PAGE_SIZE, true);
+	s2o_view_build(&t.view, 40);
+	CHECK_EQ_U64(t.view.nr, 1);
+	CHECK_EQ_STR(view_at(L3_IPA + 0x200000, buf),
+		     "0x401fe000-0x40203000 map 0x80002000 rw");
+	teardown();
+}
+
+TEST(test_view_splits_where_the_mapping_changes)
+{
+	char buf[96];
+
+	setup();
+	map_pages(t.l3a, 0, 4, PA, true);
+	map_pages(t.l3a, 4, 2, PA + 0x10000, true);
+	map_pages(t.l3a, 6, 1, PA + 0x12000, false);
+	s2rt_store(&t.l3a[7], OWNER_1, false);
+	s2rt_store(&t.l3a[8], OWNER_1, false);
+	s2o_view_build(&t.view, 40);
+	CHECK_EQ_U64(t.view.nr, 4);
+	CHECK_EQ_STR(view_at(L3_IPA + 0x3000, buf),
+		     "0x40000000-0x40004000 map 0x80003000 rw");
+	CHECK_EQ_STR(view_at(L3_IPA + 0x5000, buf),
+		     "0x40004000-0x40006000 map 0x80011000 rw");
+	CHECK_EQ_STR(view_at(L3_IPA + 0x6000, buf),
+		     "0x40006000-0x40007000 map 0x80012000 r");
+	CHECK_EQ_STR(view_at(L3_IPA + 0x8000, buf),
+		     "0x40007000-0x40009000 owner 1");
+	teardown();
+}
+
+TEST(test_view_update_walks_only_the_touched_ranges)
+{
+	const uint64_t touched[2] = { L3_IPA + 0x1000, L3_IPA + 0x3000 };
+	char buf[96];
+
+	setup();
+	map_pages(t.l3a, 0, 8, PA, true);
+	s2o_view_build(&t.view, 40);
+	/* Pages 1-2 remapped, 5 unmapped: only [1, 3) is walked again. */
+	map_pages(t.l3a, 1, 2, PA + 0x100000, true);
+	s2rt_store(&t.l3a[5], 0, false);
+	s2o_view_update(&t.view, touched, 1);
+	CHECK_EQ_U64(t.view.nr, 3);
+	CHECK_EQ_STR(view_at(L3_IPA + 0x2000, buf),
+		     "0x40001000-0x40003000 map 0x80101000 rw");
+	CHECK_EQ_STR(view_at(L3_IPA + 0x5000, buf),
+		     "0x40003000-0x40008000 map 0x80005000 rw");
+	teardown();
+}
+
+int main(void)
+{
+	RUN(test_walk_runs_joins_only_entries_that_carry_on);
+	RUN(test_view_joins_runs_across_table_pages);
+	RUN(test_view_splits_where_the_mapping_changes);
+	RUN(test_view_update_walks_only_the_touched_ranges);
+	return check_summary();
+}

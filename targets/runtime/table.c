@@ -87,14 +87,16 @@ static void walk_page(long idx, const struct walk *w)
 	struct s2rt_pool *pool = &s2rt_cur->pool;
 	struct s2rt_page *page = &pool->pages[idx];
 	const uint64_t *entries = s2rt_page_va(pool, idx);
-	uint64_t size = s2_level_size(page->level);
+	/* Shifts, not divisions: a walk of one page takes three levels. */
+	unsigned int shift = s2_level_shift(page->level);
+	uint64_t size = 1ULL << shift;
 	uint64_t table_pa = s2rt_page_pa(idx);
 	unsigned int first = 0, last = S2_ENTRIES_PER_TABLE - 1, seen = 0;
 
 	if (w->start > page->ipa)
-		first = (w->start - page->ipa) / size;
+		first = (w->start - page->ipa) >> shift;
 	if (w->end - 1 < page->ipa + S2_ENTRIES_PER_TABLE * size - 1)
-		last = (w->end - 1 - page->ipa) / size;
+		last = (w->end - 1 - page->ipa) >> shift;
 	/* Past the page's last non-zero entry, the rest is empty. */
 	for (unsigned int i = first; i <= last && seen < page->nonzero; i++) {
 		struct s2_entry e;

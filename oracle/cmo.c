@@ -431,6 +431,17 @@ static bool x_granted(const struct s2rt_event *ev)
 	       executable(ev->c);
 }
 
+/*
+ * A live leaf changed in place (permissions, access flag: stage2_attr_walker)
+ * made nothing new visible: the guest reached this memory through the very
+ * entry, at the moment of the store.  Most of a wrprotect's or a mkold's
+ * stores: they need no look back for CMOs, nor at the mapping before.
+ */
+static bool changed_in_place(const struct s2rt_event *ev, const struct leaf *l)
+{
+	return s2_desc_is_leaf(ev->b, ev->level) && s2_desc_pa(ev->b) == l->pa;
+}
+
 static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 {
 	const struct s2o_opinfo *info = lk->info;
@@ -445,6 +456,13 @@ static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 		return;
 	l = (struct leaf){ ev->level, ev->ipa, s2_desc_pa(ev->c),
 			   s2_level_size(ev->level), ev->c };
+	if (changed_in_place(ev, &l)) {
+		if (x_granted(ev) &&
+		    !cmo_just_before(info, S2RT_EV_ICACHE, i, &l))
+			require_cmo(lk, S2RT_EV_ICACHE, i, &l,
+				    "made executable", r);
+		return;
+	}
 	/* FWB: __clean_dcache_guest_page() is the host's no-op (§4). */
 	need_dcache = !has_fwb(info) &&
 		      !cmo_just_before(info, S2RT_EV_DCACHE, i, &l);

@@ -336,6 +336,31 @@ TEST(test_cmo_accepts_permission_change)
 	CHECK_EQ_U64(rep.nr, 0);
 }
 
+/*
+ * A leaf installed and then changed in place within one op: the change
+ * makes nothing new visible, and the clean before the install covers both.
+ */
+TEST(test_cmo_accepts_permission_change_of_a_leaf_the_op_installed)
+{
+	start(S2_OP_MAP, 0);
+	dcache(PA, SZ_4K);
+	store_l3(0, 0, page(PA, false));
+	store_l3(0, page(PA, false), page(PA, false) & ~S2_DESC_S2AP_W);
+	check();
+	CHECK_EQ_U64(rep.nr, 0);
+}
+
+/* Valid to valid, but another PA: new memory, whatever the leaf was. */
+TEST(test_cmo_catches_missing_dcache_when_a_live_leaf_changes_pa)
+{
+	start(S2_OP_MAP, 0);
+	map_before(IPA, SZ_4K, PA, 3, S2_PROT_R | S2_PROT_W);
+	store_l3(0, page(PA, false), page(PA + SZ_2M, false));
+	check();
+	CHECK_EQ_U64(rep.nr, 1);
+	CHECK_EQ_U64(findings("dcache"), 1);
+}
+
 /* --- rule 2: i-cache for executable memory ------------------------------- */
 
 TEST(test_cmo_catches_missing_icache)
@@ -608,6 +633,8 @@ int main(void)
 	RUN(test_cmo_accepts_split_of_same_pa);
 	RUN(test_cmo_ignores_unlinked_table);
 	RUN(test_cmo_accepts_permission_change);
+	RUN(test_cmo_accepts_permission_change_of_a_leaf_the_op_installed);
+	RUN(test_cmo_catches_missing_dcache_when_a_live_leaf_changes_pa);
 
 	RUN(test_cmo_catches_missing_icache);
 	RUN(test_cmo_accepts_icache_for_executable_leaf);

@@ -28,10 +28,14 @@ static inline double bench_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Returns -1 if a kernel could not even create its table. */
-static inline int bench_run_bare(const struct s2_seq *seq)
+/*
+ * Returns the events the kernels' ops recorded (what the oracle reads), or
+ * -1 if a kernel could not even create its table.
+ */
+static inline long bench_run_bare(const struct s2_seq *seq)
 {
 	struct s2_config cfg = { .ipa_bits = seq->ipa_bits };
+	long events = 0;
 
 	for (unsigned int k = 0; k < s2_registry_size; k++) {
 		const struct s2_target *t = s2_registry[k].target;
@@ -48,13 +52,17 @@ static inline int bench_run_bare(const struct s2_seq *seq)
 			return -1;
 		}
 		for (unsigned int i = 0; i < seq->nr_ops; i++) {
+			size_t nr;
+
 			s2_dispatch(t, vm, &seq->ops[i]);
+			s2rt_events(&nr);
+			events += nr;
 			s2rt_events_clear();
 		}
 		t->destroy(vm);
 		s2rt_ctx_free(ctx);
 	}
-	return 0;
+	return events;
 }
 
 #endif /* S2FUZZ_BENCH_H */

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		double t0 = bench_now();
 
 		for (unsigned int i = first; i < end; i++)
-			if (bench_run_bare(&seqs[i % nr_distinct])) {
+			if (bench_run_bare(&seqs[i % nr_distinct]) < 0) {
 				fprintf(stderr, "sequence %u: init failed\n",
 					i);
 				return 1;

@@ -11,7 +11,9 @@
  *    block, a 1G block, and 2M as 512 pages: the oracle's cost should
  *    follow the entries written, not the bytes;
  *  - memory, per case: the peak RSS of one execution and of N, and the
- *    heap that N more leave allocated.
+ *    heap that N more leave allocated;
+ *  - the events the kernels recorded per execution (stores, TLBIs, CMOs,
+ *    ...: what the oracle reads), so that cost can be set against work.
  *
  * Times are CPU time (bench.h), taken in slices that visit every case in
  * turn, so that a slow spell of the machine (it is shared) falls on all
@@ -68,6 +70,7 @@ struct bench_case {
 	unsigned int execs;	/* N: timed executions, bare and harness */
 	unsigned int next;	/* the next sequence to run */
 	double bare_s, harness_s;
+	double events;		/* the kernels recorded, over the N */
 	long peak_one, peak_n;	/* peak RSS (KiB) of 1 and of N executions */
 	size_t heap;		/* allocated after those, in bytes */
 	double heap_left;	/* bytes per execution, over N more */
@@ -178,9 +181,13 @@ static int run_slice(struct bench_case *c, unsigned int n)
 	unsigned int first = c->next;
 	double t0 = bench_now();
 
-	for (unsigned int i = 0; i < n; i++)
-		if (bench_run_bare(next_seq(c)))
+	for (unsigned int i = 0; i < n; i++) {
+		long events = bench_run_bare(next_seq(c));
+
+		if (events < 0)
 			return -1;
+		c->events += events;
+	}
 	c->bare_s += bench_now() - t0;
 	c->next = first;
 	t0 = bench_now();
@@ -248,13 +255,13 @@ int main(int argc, char **argv)
 		measure_memory(c);
 	printf("# %u kernels; CPU time in us per execution, peak RSS in KiB, "
 	       "heap in bytes\n", s2_registry_size);
-	printf("%-18s %4s %7s %6s %11s %11s %8s %8s %10s %10s\n", "case",
-	       "ops", "entries", "execs", "bare-us", "harness-us", "peak-1",
-	       "peak-N", "heap-N", "heap-left");
+	printf("%-18s %4s %7s %6s %8s %11s %11s %8s %8s %10s %10s\n",
+	       "case", "ops", "entries", "execs", "events", "bare-us",
+	       "harness-us", "peak-1", "peak-N", "heap-N", "heap-left");
 	for (c = cases; c < cases + nr; c++)
-		printf("%-18s %4u %7s %6u %11.1f %11.1f %8ld %8ld %10zu "
+		printf("%-18s %4u %7s %6u %8.0f %11.1f %11.1f %8ld %8ld %10zu "
 		       "%10.1f\n", c->name, c->ops, c->entries, c->execs,
-		       c->bare_s * 1e6 / c->execs,
+		       c->events / c->execs, c->bare_s * 1e6 / c->execs,
 		       c->harness_s * 1e6 / c->execs, c->peak_one, c->peak_n,
 		       c->heap, c->heap_left);
 	free(seqs);

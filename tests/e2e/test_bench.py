@@ -37,6 +37,9 @@ class QuickBench(unittest.TestCase):
         for case in ("length-8", "length-128", "map-4K", "map-1G-block",
                      "map-2M-as-512x4K"):
             self.assertRegex(self.out, rf"(?m)^{case}\s+\d+\s+\S+\s+{NUMBER}")
+        self.assertRegex(self.out, rf"(?m)^per added event \(events per "
+                         rf"execution: {NUMBER}, {NUMBER}, {NUMBER}\): bare "
+                         rf"{NUMBER} then {NUMBER} ns \({NUMBER}x\); oracle ")
 
     def test_schedules_are_counted_and_races_found(self):
         self.assertRegex(self.out, rf"(?m)^schedules/s, bytes\s+{NUMBER}\s+"

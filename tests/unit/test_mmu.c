@@ -7,44 +7,23 @@
 #include "../../oracle/desc.h"
 #include "../../oracle/oracle.h"
 #include "check.h"
+#include "live_table.h"
 
-#define IPA 0x40000000ULL
+#define IPA LIVE_L3_IPA
 #define PA 0x80000000ULL
-/* Normal write-back, inner shareable, young, execute-never. */
-#define LEAF_BITS                                                              \
-	(S2_DESC_VALID | S2_DESC_TABLE | (0xfULL << S2_DESC_MEMATTR_SHIFT) |   \
-	 S2_DESC_SH_MASK | S2_DESC_AF | S2_DESC_XN)
 
-/* pgd[1] -> l2 -> l3 translates [1G, 1G + 2M); l3[0] is IPA's entry. */
+/* The live table; its l3[0][0] is IPA's entry. */
 static struct {
-	struct s2rt_ctx *ctx;
+	struct live_table live;
 	struct s2o_mmu *mmu;
 	struct s2o_imap before, after;
-	uint64_t *pgd, *l2, *l3;
 	struct s2o_report r;
 	struct s2o_fault_window fw;
 } t;
 
-static uint64_t table_desc(uint64_t *table)
-{
-	return s2rt_virt_to_phys(table) | S2_DESC_VALID | S2_DESC_TABLE;
-}
-
-static uint64_t page_desc(uint64_t pa, bool write)
-{
-	return pa | LEAF_BITS | S2_DESC_S2AP_R | (write ? S2_DESC_S2AP_W : 0);
-}
-
 static void setup(void)
 {
-	t.ctx = s2rt_ctx_create(0);
-	s2rt_ctx_enter(t.ctx);
-	t.pgd = s2rt_pages_exact_alloc(2 * S2_PAGE_SIZE);
-	s2rt_set_root(t.pgd, 1, 40);
-	t.l2 = s2rt_page_alloc();
-	t.l3 = s2rt_page_alloc();
-	s2rt_store(&t.pgd[1], table_desc(t.l2), false);
-	s2rt_store(&t.l2[0], table_desc(t.l3), false);
+	live_table_build(&t.live, 1);
 	t.mmu = s2o_mmu_create();
 	s2o_imap_init(&t.before);
 	s2o_imap_init(&t.after);
@@ -55,7 +34,7 @@ static void teardown(void)
 	s2o_mmu_free(t.mmu);
 	s2o_imap_free(&t.before);
 	s2o_imap_free(&t.after);
-	s2rt_ctx_free(t.ctx);
+	live_table_free(&t.live);
 }
 
 static void map_page(struct s2o_imap *m, uint64_t pa, unsigned int prot)
@@ -93,7 +72,7 @@ TEST(test_mmu_mapping_before_is_allowed)
 
 	setup();
 	map_page(&t.before, PA, S2_PROT_R | S2_PROT_W);
-	s2rt_store(&t.l3[0], page_desc(PA, true), false);
+	s2rt_store(&t.live.l3[0][0], live_page_desc(PA, true), false);
 	translate_during(&op);
 	CHECK_EQ_U64(t.r.nr, 0);
 	teardown();
@@ -107,7 +86,7 @@ TEST(test_mmu_running_op_mapping_is_allowed)
 
 	setup();
 	map_page(&t.before, PA, S2_PROT_R);
-	s2rt_store(&t.l3[0], page_desc(PA + 0x5000, true), false);
+	s2rt_store(&t.live.l3[0][0], live_page_desc(PA + 0x5000, true), false);
 	translate_during(&op);
 	CHECK_EQ_U64(t.r.nr, 0);
 	teardown();
@@ -121,7 +100,7 @@ TEST(test_mmu_catches_pa_no_op_maps)
 
 	setup();
 	map_page(&t.before, PA, S2_PROT_R);
-	s2rt_store(&t.l3[0], page_desc(PA + 0x9000, false), false);
+	s2rt_store(&t.live.l3[0][0], live_page_desc(PA + 0x9000, false), false);
 	translate_during(&op);
 	CHECK(only("translation"));
 	teardown();
@@ -134,7 +113,7 @@ TEST(test_mmu_catches_permission_nobody_granted)
 
 	setup();
 	map_page(&t.before, PA, S2_PROT_R);
-	s2rt_store(&t.l3[0], page_desc(PA, true), false);
+	s2rt_store(&t.live.l3[0][0], live_page_desc(PA, true), false);
 	translate_during(&op);
 	CHECK(only("translation"));
 	teardown();
@@ -146,7 +125,7 @@ TEST(test_mmu_catches_walk_into_freed_table)
 			    .size = S2_PAGE_SIZE };
 
 	setup();
-	s2rt_page_put(t.l3);
+	s2rt_page_put(t.live.l3[0]);
 	translate_during(&op);
 	CHECK(only("use-after-free"));
 	teardown();

@@ -8,60 +8,40 @@
 #include "../../oracle/desc.h"
 #include "../../oracle/oracle.h"
 #include "check.h"
+#include "live_table.h"
 
-#define L3_IPA 0x40000000ULL	/* the first L3 page's first entry */
+#define L3_IPA LIVE_L3_IPA
 #define PA 0x80000000ULL
-/* Normal write-back, inner shareable, young, execute-never. */
-#define LEAF_BITS                                                              \
-	(S2_DESC_VALID | S2_DESC_TABLE | (0xfULL << S2_DESC_MEMATTR_SHIFT) |   \
-	 S2_DESC_SH_MASK | S2_DESC_AF | S2_DESC_XN | S2_DESC_S2AP_R)
 #define OWNER_1 (1ULL << 2)
 
-/* pgd[1] -> l2; l2[0] -> l3a, l2[1] -> l3b: [1G, 1G + 4M) by pages. */
+/* l3a and l3b: [1G, 1G + 4M) by pages. */
 static struct {
-	struct s2rt_ctx *ctx;
-	uint64_t *pgd, *l2, *l3a, *l3b;
+	struct live_table live;
+	uint64_t *l3a, *l3b;
 	struct s2o_imap view;
 } t;
 
-static uint64_t table_desc(uint64_t *table)
-{
-	return s2rt_virt_to_phys(table) | S2_DESC_VALID | S2_DESC_TABLE;
-}
-
-static uint64_t page_desc(uint64_t pa, bool write)
-{
-	return pa | LEAF_BITS | (write ? S2_DESC_S2AP_W : 0);
-}
-
 static void setup(void)
 {
-	t.ctx = s2rt_ctx_create(0);
-	s2rt_ctx_enter(t.ctx);
-	t.pgd = s2rt_pages_exact_alloc(2 * S2_PAGE_SIZE);
-	s2rt_set_root(t.pgd, 1, 40);
-	t.l2 = s2rt_page_alloc();
-	t.l3a = s2rt_page_alloc();
-	t.l3b = s2rt_page_alloc();
-	s2rt_store(&t.pgd[1], table_desc(t.l2), false);
-	s2rt_store(&t.l2[0], table_desc(t.l3a), false);
-	s2rt_store(&t.l2[1], table_desc(t.l3b), false);
+	live_table_build(&t.live, 2);
+	t.l3a = t.live.l3[0];
+	t.l3b = t.live.l3[1];
 	s2o_imap_init(&t.view);
 }
 
 static void teardown(void)
 {
 	s2o_imap_free(&t.view);
-	s2rt_ctx_free(t.ctx);
+	live_table_free(&t.live);
 }
 
-/* l3a[first, first + nr) map PA on from pa, page by page. */
+/* l3[first, first + nr) map PA on from pa, page by page. */
 static void map_pages(uint64_t *l3, unsigned int first, unsigned int nr,
 		      uint64_t pa, bool write)
 {
 	for (unsigned int i = 0; i < nr; i++)
-		s2rt_store(&l3[first + i], page_desc(pa + i * S2_PAGE_SIZE,
-						     write), false);
+		s2rt_store(&l3[first + i],
+			   live_page_desc(pa + i * S2_PAGE_SIZE, write), false);
 }
 
 /* The leaf entries a walk reports, as "index:nr" from l3a and l3b. */

@@ -138,6 +138,27 @@ TEST(test_view_splits_where_the_mapping_changes)
 	teardown();
 }
 
+/*
+ * An L2 block whose PA an L1 block carries on, with the same attributes:
+ * the same descriptor bits a granule on, but two leaves' sizes, two runs.
+ */
+TEST(test_view_splits_where_the_level_changes)
+{
+	const uint64_t block_bits = LIVE_LEAF_BITS & ~S2_DESC_TABLE;
+	char buf[96];
+
+	setup();
+	s2rt_store(&t.live.l2[511], 0x7fe00000 | block_bits, false);
+	s2rt_store(&t.live.pgd[2], 0x80000000 | block_bits, false);
+	s2o_view_build(&t.view, 40);
+	CHECK_EQ_U64(t.view.nr, 2);
+	CHECK_EQ_STR(view_at(0x7fe00000, buf),
+		     "0x7fe00000-0x80000000 map 0x7fe00000 r");
+	CHECK_EQ_STR(view_at(0x80000000, buf),
+		     "0x80000000-0xc0000000 map 0x80000000 r");
+	teardown();
+}
+
 TEST(test_view_update_walks_only_the_touched_ranges)
 {
 	const uint64_t touched[2] = { L3_IPA + 0x1000, L3_IPA + 0x3000 };
@@ -163,6 +184,7 @@ int main(void)
 	RUN(test_walk_runs_joins_only_entries_that_carry_on);
 	RUN(test_view_joins_runs_across_table_pages);
 	RUN(test_view_splits_where_the_mapping_changes);
+	RUN(test_view_splits_where_the_level_changes);
 	RUN(test_view_update_walks_only_the_touched_ranges);
 	return check_summary();
 }

@@ -86,15 +86,10 @@ static void *xcalloc(size_t nr, size_t size)
 	return p;
 }
 
-static bool known_level(int level)
-{
-	return level >= 0 && level <= S2_LAST_LEVEL;
-}
-
 /* A finding's level: -1 for an entry of a table not placed yet. */
 static int report_level(int level)
 {
-	return known_level(level) ? level : -1;
+	return s2_level_known(level) ? level : -1;
 }
 
 /* --- table pages ---------------------------------------------------------- */
@@ -565,7 +560,7 @@ static void on_tlbi_ipa(struct s2o_bbm *bbm, const struct s2rt_event *ev)
 	uint64_t start = ev->a & ~(S2_PAGE_SIZE - 1);
 	int level = ev->level;
 
-	if (known_level(level))
+	if (s2_level_known(level))
 		find_unclean(bbm, ev->a, ev->a + 1, flush_hinted, &level);
 	else
 		flush_range(bbm, start, start + S2_PAGE_SIZE);
@@ -597,7 +592,7 @@ static bool links_table(uint64_t desc, int level)
 /* "L2 entry for IPA 0x200000", or "entry 0x800000003000[5]" if unplaced. */
 static const char *link_name(const struct bbm_link *l, char buf[64])
 {
-	if (known_level(l->level))
+	if (s2_level_known(l->level))
 		snprintf(buf, 64, "L%d entry for IPA 0x%" PRIx64, l->level,
 			 l->ipa);
 	else
@@ -652,7 +647,7 @@ static void on_store(struct s2o_bbm *bbm, const struct s2rt_event *ev,
 	struct bbm_page *page = page_get(bbm, ev->a);
 
 	page->nr_valid += (int)s2_desc_valid(ev->c) - (int)s2_desc_valid(ev->b);
-	if (known_level(ev->level)) {
+	if (s2_level_known(ev->level)) {
 		page->placed = true;
 		entry_store(bbm, page, ev, r);
 	}

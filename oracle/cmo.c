@@ -29,11 +29,6 @@ struct leaf {
 	uint64_t pte;
 };
 
-static bool known_level(int level)
-{
-	return level >= 0 && level <= S2_LAST_LEVEL;
-}
-
 static bool has_fwb(const struct s2o_opinfo *info)
 {
 	return info->features & S2_FEAT_FWB;
@@ -257,7 +252,7 @@ static void flushed_piece(uint64_t start, uint64_t end, const struct s2o_val *v,
 	struct s2o_val leaf;
 	uint64_t size;
 
-	if (v->kind != S2O_MAPPED || !known_level(v->level))
+	if (v->kind != S2O_MAPPED || !s2_level_known(v->level))
 		return;
 	size = s2_level_size(v->level);
 	leaf = s2o_leaf_span(v, &start, &end);
@@ -294,7 +289,7 @@ static struct index *index_build(const struct s2o_opinfo *info)
 			continue;
 		x->prev[i] = table_push(&x->stores,
 					ev->a + 8 * (uint64_t)ev->index, i);
-		if (known_level(ev->level)) {
+		if (s2_level_known(ev->level)) {
 			add_leaf(x, ev->b, ev->level);
 			add_leaf(x, ev->c, ev->level);
 		}
@@ -451,7 +446,7 @@ static void check_store(struct lookup *lk, size_t i, struct s2o_report *r)
 	bool need_dcache, need_icache;
 
 	/* Invalid, owner and table entries, and Device/Normal-NC, need none. */
-	if (!known_level(ev->level) || !s2_desc_is_leaf(ev->c, ev->level) ||
+	if (!s2_level_known(ev->level) || !s2_desc_is_leaf(ev->c, ev->level) ||
 	    !cacheable(info, ev->c))
 		return;
 	l = (struct leaf){ ev->level, ev->ipa, s2_desc_pa(ev->c),

@@ -41,7 +41,7 @@ void s2_desc_describe(uint64_t pte, int level, char *buf, size_t len)
 		else
 			snprintf(buf, len, "invalid owner %u",
 				 s2_desc_owner(pte));
-	} else if (level < 0 || level > S2_LAST_LEVEL) {
+	} else if (!s2_level_known(level)) {
 		/* An entry of a table not linked yet: table or leaf is unknown. */
 		snprintf(buf, len, "valid 0x%" PRIx64 " (0x%" PRIx64 ")",
 			 s2_desc_pa(pte), pte);

@@ -44,6 +44,12 @@ static inline uint64_t s2_level_size(int level)
 	return 1ULL << s2_level_shift(level);
 }
 
+/* A level of the table (0..3), not an unknown one (an unlinked table). */
+static inline bool s2_level_known(int level)
+{
+	return level >= 0 && level <= S2_LAST_LEVEL;
+}
+
 static inline bool s2_desc_valid(uint64_t pte)
 {
 	return pte & S2_DESC_VALID;

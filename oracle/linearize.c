@@ -431,7 +431,7 @@ static bool mkyoung_lost(const struct search *s, const struct s2o_thread_op *t,
 		const struct s2rt_event *ev = &info->events[i];
 
 		if (ev->kind == S2RT_EV_STORE && ev->thread != t->thread &&
-		    ev->level >= 0 && ev->level <= S2_LAST_LEVEL &&
+		    s2_level_known(ev->level) &&
 		    t->op->ipa >= ev->ipa &&
 		    t->op->ipa - ev->ipa < s2_level_size(ev->level))
 			return true;

@@ -107,8 +107,7 @@ void s2o_touched(const struct s2rt_event *ev, size_t nr,
 {
 	out->nr = 0;
 	for (size_t i = 0; i < nr; i++)
-		if (ev[i].kind == S2RT_EV_STORE && ev[i].level >= 0 &&
-		    ev[i].level <= S2_LAST_LEVEL)
+		if (ev[i].kind == S2RT_EV_STORE && s2_level_known(ev[i].level))
 			s2o_ranges_add(out, ev[i].ipa,
 				       ev[i].ipa + s2_level_size(ev[i].level));
 	s2o_ranges_merge(out);

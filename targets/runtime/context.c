@@ -344,7 +344,7 @@ void s2rt_tlbi_vmid(const void *mmu)
 void s2rt_tlbi_ipa(const void *mmu, uint64_t ipa, int level, bool nsh)
 {
 	/* Hints outside 0..3 (6.12's TLBI_TTL_UNKNOWN) mean "no hint". */
-	int hint = level >= 0 && level <= S2_LAST_LEVEL ? level : S2RT_NO_LEVEL;
+	int hint = s2_level_known(level) ? level : S2RT_NO_LEVEL;
 
 	S2RT_YIELD_POINT();
 	S2RT_SERIALIZED();
